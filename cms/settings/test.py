@@ -1,0 +1,15 @@
+"""Test settings: fast hashing, plain static storage (live_server), loopback fetches allowed."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Article import tests serve fixture HTML from a local HTTP server on loopback.
+SAFE_FETCH_ALLOW_LOOPBACK = env_bool("SAFE_FETCH_ALLOW_LOOPBACK", True)
+GRAPHQL_INTROSPECTION = True
+WAGTAILADMIN_BASE_URL = "http://testserver"
+PUBLIC_BASE_URL = "http://testserver"
+# Tasks run in-process unless a test drives a real worker (see tests/conftest.py::celery_worker).
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)

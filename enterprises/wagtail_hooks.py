@@ -1,0 +1,95 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from wagtail import hooks
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import DeleteView
+
+from . import services
+from .forms import DepartmentForm, SalespersonForm
+from .models import Department, Enterprise, Salesperson
+from .viewsets import EnterpriseSnippetViewSet
+
+
+class DepartmentDeleteView(DeleteView):
+    """Deletes only empty departments, with the reason shown otherwise."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.department_delete(department=self.object)
+        except services.DepartmentNotEmpty as exc:
+            messages.error(request, str(exc))
+            return redirect(self.index_url_name)
+        messages.success(request, f"Department “{self.object.name}” deleted.")
+        return redirect(self.index_url_name)
+
+
+class DepartmentViewSet(EnterpriseSnippetViewSet):
+    model = Department
+    icon = "group"
+    menu_label = "Departments"
+    menu_order = 210
+    add_to_admin_menu = True
+    list_display = ["name", "depth", "path"]
+    ordering = ["path"]
+    delete_view_class = DepartmentDeleteView
+    panels = [FieldPanel("name"), FieldPanel("parent"), FieldPanel("managers")]
+
+
+Department.base_form_class = DepartmentForm
+Salesperson.base_form_class = SalespersonForm
+
+
+class SalespersonViewSet(EnterpriseSnippetViewSet):
+    model = Salesperson
+    icon = "user"
+    menu_label = "Salespeople"
+    menu_order = 220
+    add_to_admin_menu = True
+    list_display = ["display_name", "department", "phone", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["display_name", "phone"]
+    panels = [
+        FieldPanel("display_name"),
+        FieldPanel("department"),
+        FieldPanel("phone"),
+        FieldPanel("wechat_id"),
+        FieldPanel("avatar"),
+        FieldPanel("is_active"),
+    ]
+
+    def scoped_queryset(self, request):
+        from .selectors import scope_for_user
+
+        return scope_for_user(request.user).salespeople().select_related("department")
+
+
+class SuperuserOnlyPolicy(ModelPermissionPolicy):
+    def user_has_permission(self, user, action):
+        return user.is_active and user.is_superuser
+
+
+class EnterpriseViewSet(ModelViewSet):
+    """Platform staff manage enterprises; no enterprise user reaches this screen."""
+
+    model = Enterprise
+    icon = "site"
+    menu_label = "Enterprises"
+    add_to_settings_menu = True
+    list_display = ["name", "slug", "site", "is_active", "created_at"]
+    form_fields = ["name", "is_active"]
+
+
+register_permission_policy(Enterprise, SuperuserOnlyPolicy(Enterprise))
+
+
+register_snippet(DepartmentViewSet)
+register_snippet(SalespersonViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_enterprise_viewset():
+    return EnterpriseViewSet("enterprises")

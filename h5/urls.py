@@ -1,0 +1,3 @@
+app_name = "h5"
+
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MicrositesConfig(AppConfig):
+    name = "sites"
+    label = "microsites"
+    verbose_name = "Microsites"
