@@ -10,12 +10,15 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
-from wagtail.admin.views.generic.models import CreateView
-from wagtail.admin.viewsets.chooser import ChooserViewSet
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.models import CreateView, IndexView, InspectView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .selectors import enterprise_for_user, scope_for_user
+
+READ_ONLY_VIEWS = (IndexView, InspectView, HistoryView, UsageView)
 
 
 class ScopedViewMixin:
@@ -28,7 +31,11 @@ class ScopedViewMixin:
 
     def get_object(self, *args, **kwargs):
         obj = super().get_object(*args, **kwargs)
-        if obj is not None and not self.scoped_queryset().filter(pk=obj.pk).exists():
+        if isinstance(self, READ_ONLY_VIEWS):
+            allowed = self.scoped_queryset()
+        else:
+            allowed = self.scope_viewset.editable_queryset(self.request)
+        if obj is not None and not allowed.filter(pk=obj.pk).exists():
             raise Http404
         return obj
 
@@ -54,6 +61,9 @@ class EnterpriseScopedViewSetMixin:
     enterprise_field: str = "enterprise"
     #: Set for salesperson-owned data (CRM, personal libraries): non-admins see only their scope.
     salesperson_field: str | None = None
+    #: Set for libraries with an enterprise part and personal parts: rows a salesperson creates
+    #: are theirs ("mine"); rows admins create belong to the enterprise library.
+    personal_owner_field: str | None = None
 
     def scoped_queryset(self, request) -> QuerySet:
         scope = scope_for_user(request.user)
@@ -64,15 +74,23 @@ class EnterpriseScopedViewSetMixin:
             )
         return scope.filter_enterprise(queryset, field=self.enterprise_field)
 
+    def editable_queryset(self, request) -> QuerySet:
+        """Rows the user may change or delete; override when some visible rows are read-only."""
+        return self.scoped_queryset(request)
+
     def prepare_new_instance(self, request, instance) -> None:
         enterprise = enterprise_for_user(request.user)
         if enterprise is None and not request.user.is_superuser:
             raise PermissionDenied
         if enterprise is not None:
             setattr(instance, self.enterprise_field, enterprise)
-        if self.salesperson_field and hasattr(request.user, "salesperson"):
+        scope = scope_for_user(request.user)
+        salesperson = getattr(request.user, "salesperson", None)
+        if self.salesperson_field and salesperson is not None:
             if getattr(instance, f"{self.salesperson_field}_id", None) is None:
-                setattr(instance, self.salesperson_field, request.user.salesperson)
+                setattr(instance, self.salesperson_field, salesperson)
+        if self.personal_owner_field and salesperson is not None and not scope.sees_whole_enterprise:
+            setattr(instance, self.personal_owner_field, salesperson)
 
     def get_queryset(self, request):
         return self.scoped_queryset(request)
@@ -118,7 +136,6 @@ def get_scoped_object_or_404(queryset: QuerySet, **lookup):
 
 
 __all__ = [
-    "ChooserViewSet",
     "EnterpriseChooserViewSet",
     "EnterpriseSnippetViewSet",
     "EnterpriseScopedViewSetMixin",

@@ -39,6 +39,7 @@ DOMAIN_APPS = [
     "sites",
     "cms.products",
     "cms.files",
+    "cms.scripts",
     "cms.leadforms",
     "cms.articles",
     "cms.cards",
@@ -46,6 +47,7 @@ DOMAIN_APPS = [
     "trackers",
     "crm",
     "wechat",
+    "mall",
     "api",
     "h5",
 ]
