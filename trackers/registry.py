@@ -161,8 +161,11 @@ def titles_for(code: int, ids: Iterable[int]) -> dict[int, str]:
         obj = objects.get(pk)
         title = None
         if obj is not None:
-            title = getattr(obj, "title", None) or getattr(obj, "name", None) or getattr(
-                obj, "display_name", None
-            ) or str(obj)
+            title = (
+                getattr(obj, "title", None)
+                or getattr(obj, "name", None)
+                or getattr(obj, "display_name", None)
+                or str(obj)
+            )
         titles[pk] = str(title) if title else f"{kind_name(code)} #{pk}"
     return titles

@@ -176,7 +176,12 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "90"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Tracking (trackers/): drain the event queue, summarize idle microsite sessions, partitions.
+    "trackers-events-drain": {"task": "trackers.tasks.events_drain", "schedule": 5.0},
+    "trackers-browse-sessions-expire": {"task": "trackers.tasks.browse_sessions_expire", "schedule": 60.0},
+    "trackers-event-partitions": {"task": "trackers.tasks.event_partitions_ensure_task", "schedule": 86400.0},
+}
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Sales content engine"
@@ -201,6 +206,13 @@ GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY", False)
 
 # Share links: the public base URL of the H5 client (share links and QR codes point here).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# Tracking endpoint rate limit per visitor and per IP (shared Redis counter); 0 requests = off.
+TRACKING_RATE_LIMIT = {
+    "requests": int(os.environ.get("TRACKING_RATE_LIMIT_REQUESTS", "120")),
+    "ip_requests": int(os.environ.get("TRACKING_RATE_LIMIT_IP_REQUESTS", "1200")),
+    "window": int(os.environ.get("TRACKING_RATE_LIMIT_WINDOW", "60")),
+}
 
 # Outbound fetches (article import, mall feeds): private addresses are refused;
 # tests may allow loopback explicitly.

@@ -1,0 +1,411 @@
+"""Event ingestion (TRK-2): accept a batch fast, store batches in bulk, update rollups.
+
+``events_accept`` is all the request does: verify the share token (no database), validate,
+count rejects by reason, push one message on a Redis list and schedule a drain. The drain
+(:func:`trackers.tasks.events_drain`) calls ``events_store`` on many messages at once: one
+transaction inserts the event keys with ``ON CONFLICT DO NOTHING RETURNING``, inserts only
+the new events with a multi-row INSERT and updates the rollups from those new events, so a
+replayed batch (client retry, or a drain re-run after a killed worker) changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import queue
+from .models import EventType, TargetKind, Visitor
+from .registry import UnknownKind, kind_code
+from .share import ShareTokenInvalid, share_token_verify
+
+MAX_EVENTS_PER_BATCH = 100
+EVENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SESSION_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+MAX_PAST = dt.timedelta(days=7)
+MAX_FUTURE = dt.timedelta(minutes=5)
+MAX_SECONDS = 3600
+EVENT_TYPES = {choice.label: choice.value for choice in EventType}
+VISITOR_SIGNER_SALT = "trackers.visitor"
+
+
+class BatchRejected(Exception):
+    """The whole batch is refused; ``status`` is the HTTP status, ``code`` the GraphQL code."""
+
+    def __init__(self, reason: str, *, status: int = 400, code: str = "VALIDATION", retry_after: int = 0):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+
+
+@dataclass
+class AcceptResult:
+    accepted: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+
+
+def visitor_token(visitor: Visitor) -> str:
+    """A signed visitor identity for clients (issued after login); names the enterprise too."""
+    return signing.Signer(salt=VISITOR_SIGNER_SALT).sign(f"{visitor.enterprise_id}.{visitor.pk}")
+
+
+def visitor_token_read(token: str) -> tuple[int, int]:
+    """(enterprise_id, visitor_id) of a visitor token; raises ``signing.BadSignature``."""
+    value = signing.Signer(salt=VISITOR_SIGNER_SALT).unsign(token)
+    enterprise_id, visitor_id = value.split(".")
+    return int(enterprise_id), int(visitor_id)
+
+
+def _enterprise_id_for_key(key: str) -> int | None:
+    cache_key = f"trk:ent-key:{key}"
+    enterprise_id = cache.get(cache_key)
+    if enterprise_id is None:
+        from enterprises.selectors import enterprise_get_by_key
+
+        enterprise = enterprise_get_by_key(key)
+        enterprise_id = enterprise.pk if enterprise else 0
+        cache.set(cache_key, enterprise_id, 300)
+    return enterprise_id or None
+
+
+def _parse_target(raw, default_kind: int, default_id: int) -> tuple[int, int] | None:
+    if raw in (None, ""):
+        return default_kind, default_id
+    if not isinstance(raw, str) or ":" not in raw:
+        return None
+    name, _, pk = raw.partition(":")
+    try:
+        code = kind_code(name)
+        pk_value = int(pk)
+    except (UnknownKind, ValueError):
+        return None
+    if pk_value <= 0 or pk_value > 2**62:
+        return None
+    return code, pk_value
+
+
+def _int_in(value, low: int, high: int) -> int | None:
+    if value is None:
+        return low
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    value = int(value)
+    return value if low <= value <= high else None
+
+
+def events_accept(*, payload, client_ip: str = "", enterprise_key: str | None = None) -> AcceptResult:
+    """Validate a client batch and enqueue what is valid (or store it, without Redis).
+
+    ``payload``: ``{"token": share token, "visitor": visitor token | "device": device id,
+    "session": optional id, "events": [{"id", "type", "ts" (ms), "seconds", "scroll",
+    "target": "kind:id"}]}``. Raises :class:`BatchRejected` when nothing can be taken.
+    """
+    if not isinstance(payload, dict):
+        raise BatchRejected("not_an_object")
+    events = payload.get("events")
+    if not isinstance(events, list) or not events:
+        _reject({"no_events": 1})
+        raise BatchRejected("no_events")
+    if len(events) > MAX_EVENTS_PER_BATCH:
+        _reject({"batch_too_large": len(events)})
+        raise BatchRejected("batch_too_large", status=413, code="LIMIT")
+    try:
+        context = share_token_verify(payload.get("token"))
+    except ShareTokenInvalid:
+        _reject({"bad_token": len(events)})
+        raise BatchRejected("bad_token", status=403, code="FORBIDDEN") from None
+    if enterprise_key and _enterprise_id_for_key(str(enterprise_key)[:40]) != context.enterprise_id:
+        _reject({"enterprise_mismatch": len(events)})
+        raise BatchRejected("enterprise_mismatch", status=403, code="FORBIDDEN")
+
+    visitor_id, device = None, ""
+    if payload.get("visitor"):
+        try:
+            enterprise_id, visitor_id = visitor_token_read(str(payload["visitor"]))
+        except (signing.BadSignature, ValueError):
+            _reject({"bad_visitor": len(events)})
+            raise BatchRejected("bad_visitor", status=403, code="FORBIDDEN") from None
+        if enterprise_id != context.enterprise_id:
+            _reject({"enterprise_mismatch": len(events)})
+            raise BatchRejected("enterprise_mismatch", status=403, code="FORBIDDEN")
+    else:
+        device = payload.get("device")
+        if not isinstance(device, str) or not DEVICE_RE.match(device):
+            _reject({"no_visitor": len(events)})
+            raise BatchRejected("no_visitor")
+    session = payload.get("session") or ""
+    if not isinstance(session, str) or (session and not SESSION_RE.match(session)):
+        session = ""
+
+    limits = settings.TRACKING_RATE_LIMIT
+    who = f"v{visitor_id}" if visitor_id else f"d{context.enterprise_id}:{device}"
+    retry_after = queue.rate_limit_hit(
+        {f"trk:rl:{who}": limits.get("requests", 0), f"trk:rl:ip:{client_ip}": limits.get("ip_requests", 0)},
+        window=limits.get("window", 60),
+    )
+    if retry_after:
+        _reject({"rate_limited": len(events)})
+        raise BatchRejected("rate_limited", status=429, code="LIMIT", retry_after=retry_after)
+
+    now = time.time()
+    low, high = (now - MAX_PAST.total_seconds()) * 1000, (now + MAX_FUTURE.total_seconds()) * 1000
+    rejected: Counter = Counter()
+    seen: set[str] = set()
+    rows = []
+    for event in events:
+        if not isinstance(event, dict):
+            rejected["not_an_object"] += 1
+            continue
+        event_id = event.get("id")
+        if not isinstance(event_id, str) or not EVENT_ID_RE.match(event_id):
+            rejected["bad_id"] += 1
+            continue
+        if event_id in seen:
+            rejected["duplicate_in_batch"] += 1
+            continue
+        type_code = EVENT_TYPES.get(event.get("type"))
+        if type_code is None:
+            rejected["bad_type"] += 1
+            continue
+        ts = event.get("ts")
+        if ts is None:
+            ts = now * 1000
+        if isinstance(ts, bool) or not isinstance(ts, int | float) or not low <= ts <= high:
+            rejected["bad_time"] += 1
+            continue
+        seconds = _int_in(event.get("seconds"), 0, MAX_SECONDS)
+        scroll = _int_in(event.get("scroll"), 0, 100)
+        if seconds is None or scroll is None:
+            rejected["bad_value"] += 1
+            continue
+        target = _parse_target(event.get("target"), context.kind_code, context.target_id)
+        if target is None:
+            rejected["bad_target"] += 1
+            continue
+        seen.add(event_id)
+        rows.append([event_id, type_code, int(ts), seconds, scroll, target[0], target[1]])
+
+    _reject(dict(rejected))
+    if not rows:
+        return AcceptResult(0, dict(rejected))
+    message = {
+        "e": context.enterprise_id,
+        "s": context.salesperson_id,
+        "k": context.kind_code,
+        "t": context.target_id,
+        "f": context.forwarder_id,
+        "d": context.depth,
+        "v": visitor_id,
+        "dev": device,
+        "ses": session,
+        "r": int(now * 1000),
+        "ev": rows,
+    }
+    events_enqueue([message])
+    return AcceptResult(len(rows), dict(rejected))
+
+
+def _reject(reasons: dict[str, int]) -> None:
+    queue.rejects_count(reasons)
+
+
+def events_enqueue(messages: list[dict]) -> None:
+    """Queue messages for the drain task; without Redis store them right away."""
+    client = queue.redis_client()
+    if client is None:
+        events_store(messages)
+        return
+    client.rpush(queue.QUEUE_KEY, *[json.dumps(message, separators=(",", ":")) for message in messages])
+    if client.set(queue.DRAIN_PENDING_KEY, 1, nx=True, ex=1):
+        from .tasks import events_drain
+
+        events_drain.delay()
+
+
+# --- storing -------------------------------------------------------------------------------
+
+
+@dataclass
+class StoredEvent:
+    id: int | None
+    enterprise_id: int
+    event_id: str
+    type: int
+    occurred_at: dt.datetime
+    visitor_id: int
+    salesperson_id: int | None
+    forwarder_id: int | None
+    depth: int
+    target_kind: int
+    target_id: int
+    seconds: int
+    scroll: int
+    session: str
+    entry_kind: int
+
+
+@dataclass
+class StoreResult:
+    received: int = 0
+    stored: int = 0
+    events: list[StoredEvent] = field(default_factory=list)
+
+
+def _resolve_visitors(messages: list[dict]) -> dict[tuple, int | None]:
+    """Map each message's visitor (token id or device id) to a visitor row id in its enterprise."""
+    resolved: dict[tuple, int | None] = {}
+    by_id = {message["v"] for message in messages if message.get("v")}
+    if by_id:
+        for pk, enterprise_id, merged_into_id in Visitor.objects.filter(pk__in=by_id).values_list(
+            "pk", "enterprise_id", "merged_into_id"
+        ):
+            resolved[("v", enterprise_id, pk)] = merged_into_id or pk
+    devices: dict[int, set[str]] = defaultdict(set)
+    for message in messages:
+        if not message.get("v"):
+            devices[message["e"]].add(message["dev"])
+    for enterprise_id, device_ids in devices.items():
+        found = dict(
+            (device, merged or pk)
+            for device, pk, merged in Visitor.objects.filter(
+                enterprise_id=enterprise_id, device_id__in=device_ids
+            ).values_list("device_id", "pk", "merged_into_id")
+        )
+        missing = device_ids - found.keys()
+        if missing:
+            Visitor.objects.bulk_create(
+                [Visitor(enterprise_id=enterprise_id, device_id=device) for device in missing],
+                ignore_conflicts=True,
+            )
+            found.update(
+                (device, merged or pk)
+                for device, pk, merged in Visitor.objects.filter(
+                    enterprise_id=enterprise_id, device_id__in=missing
+                ).values_list("device_id", "pk", "merged_into_id")
+            )
+        for device, pk in found.items():
+            resolved[("d", enterprise_id, device)] = pk
+    return resolved
+
+
+def _message_visitor(message: dict, resolved: dict) -> int | None:
+    if message.get("v"):
+        return resolved.get(("v", message["e"], message["v"]))
+    return resolved.get(("d", message["e"], message["dev"]))
+
+
+EVENT_COLUMNS = (
+    "enterprise_id, event_id, type, occurred_at, received_at, visitor_id, salesperson_id, "
+    "forwarder_id, depth, target_kind, target_id, seconds, scroll, session"
+)
+
+
+def _insert_events(cursor, candidates: list[StoredEvent], received_at: dt.datetime) -> list[StoredEvent]:
+    """Insert keys then new events; returns only the events that were new."""
+    fresh: list[StoredEvent] = []
+    chunk = 1000
+    for start in range(0, len(candidates), chunk):
+        part = candidates[start : start + chunk]
+        placeholders = ",".join(["(%s,%s,%s)"] * len(part))
+        params: list = []
+        for row in part:
+            params += [row.enterprise_id, row.event_id, row.occurred_at]
+        cursor.execute(
+            f"INSERT INTO trackers_eventkey (enterprise_id, event_id, occurred_at) VALUES {placeholders} "
+            "ON CONFLICT DO NOTHING RETURNING enterprise_id, event_id",
+            params,
+        )
+        new_keys = {(int(enterprise_id), event_id) for enterprise_id, event_id in cursor.fetchall()}
+        new_rows = [row for row in part if (row.enterprise_id, row.event_id) in new_keys]
+        if not new_rows:
+            continue
+        placeholders = ",".join(["(" + ",".join(["%s"] * 14) + ")"] * len(new_rows))
+        params = []
+        for row in new_rows:
+            params += [
+                row.enterprise_id,
+                row.event_id,
+                row.type,
+                row.occurred_at,
+                received_at,
+                row.visitor_id,
+                row.salesperson_id,
+                row.forwarder_id,
+                row.depth,
+                row.target_kind,
+                row.target_id,
+                row.seconds,
+                row.scroll,
+                row.session,
+            ]
+        cursor.execute(
+            f"INSERT INTO trackers_event ({EVENT_COLUMNS}) VALUES {placeholders} RETURNING id", params
+        )
+        for row, (pk,) in zip(new_rows, cursor.fetchall(), strict=True):
+            row.id = pk
+        fresh.extend(new_rows)
+    return fresh
+
+
+def events_store(messages: list[dict]) -> StoreResult:
+    """Store queued messages idempotently and update every derived table in one transaction."""
+    from .derived import derived_after_commit, derived_apply
+
+    result = StoreResult()
+    if not messages:
+        return result
+    received_at = timezone.now()
+    with transaction.atomic():
+        resolved = _resolve_visitors(messages)
+        candidates: list[StoredEvent] = []
+        seen: set[tuple[int, str]] = set()
+        for message in messages:
+            visitor_id = _message_visitor(message, resolved)
+            result.received += len(message["ev"])
+            if visitor_id is None:
+                queue.rejects_count({"unknown_visitor": len(message["ev"])})
+                continue
+            for event_id, type_code, ts, seconds, scroll, target_kind, target_id in message["ev"]:
+                key = (message["e"], event_id)
+                if key in seen:
+                    continue
+                seen.add(key)
+                candidates.append(
+                    StoredEvent(
+                        None,
+                        message["e"],
+                        event_id,
+                        type_code,
+                        dt.datetime.fromtimestamp(ts / 1000, tz=dt.UTC),
+                        visitor_id,
+                        message.get("s"),
+                        message.get("f"),
+                        message.get("d") or 0,
+                        target_kind,
+                        target_id,
+                        seconds,
+                        scroll,
+                        message.get("ses") or "",
+                        message.get("k") or TargetKind.PAGE,
+                    )
+                )
+        with connection.cursor() as cursor:
+            fresh = _insert_events(cursor, candidates, received_at)
+        result.stored = len(fresh)
+        result.events = fresh
+        followups = derived_apply(fresh) if fresh else None
+    if followups:
+        derived_after_commit(followups)
+    return result

@@ -1,0 +1,73 @@
+"""The Redis side of ingestion: the event queue, rate-limit counters and reject counters.
+
+Without REDIS_URL (the SQLite demo) there is no queue and batches are stored in the request.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+
+QUEUE_KEY = "trk:events"
+REJECTS_KEY = "trk:rejects"
+DRAIN_LOCK_KEY = "trk:drain-lock"
+DRAIN_PENDING_KEY = "trk:drain-pending"
+
+
+@functools.cache
+def _client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def redis_client():
+    """The shared Redis connection, or None when the deployment has no Redis."""
+    return _client(settings.REDIS_URL) if settings.REDIS_URL else None
+
+
+def rate_limit_hit(limits: dict[str, int], *, window: int) -> int:
+    """Count one request against each key (key -> limit); returns seconds to wait (0 = allowed)."""
+    keys = [key for key, limit in limits.items() if limit]
+    client = redis_client()
+    if client is None:
+        from django.core.cache import cache
+
+        for key in keys:
+            cache.add(key, 0, window)
+            try:
+                count = cache.incr(key)
+            except ValueError:
+                count = 1
+            if count > limits[key]:
+                return window
+        return 0
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.incr(key)
+        pipe.expire(key, window, nx=True)
+    results = pipe.execute()
+    counts = results[0::2]
+    over = [key for key, count in zip(keys, counts, strict=True) if count > limits[key]]
+    if over:
+        ttl = max(client.ttl(key) for key in over)
+        return max(int(ttl), 1)
+    return 0
+
+
+def rejects_count(reasons: dict[str, int]) -> None:
+    client = redis_client()
+    if client is None or not reasons:
+        return
+    pipe = client.pipeline(transaction=False)
+    for reason, count in reasons.items():
+        pipe.hincrby(REJECTS_KEY, reason, count)
+    pipe.execute()
+
+
+def rejects_totals() -> dict[str, int]:
+    client = redis_client()
+    if client is None:
+        return {}
+    return {key.decode(): int(value) for key, value in client.hgetall(REJECTS_KEY).items()}

@@ -1,0 +1,90 @@
+"""Celery tasks: drain the event queue, dispatch notifications, summarize sessions, partitions."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+from celery import shared_task
+
+from . import queue
+
+DRAIN_CHUNK = 200  # messages (each up to 100 events) per transaction
+
+
+def drain_lock_seconds() -> int:
+    return int(os.environ.get("TRACKING_DRAIN_LOCK_SECONDS", "30"))
+
+
+@shared_task(acks_late=True)
+def events_drain(max_rounds: int = 1000) -> int:
+    """Store queued batches; at-least-once and idempotent.
+
+    Messages are read (not popped) from the head of the list, stored in one transaction,
+    then trimmed. A worker killed in between leaves them queued; the next drain stores them
+    again and the event keys make that a no-op. One drainer at a time (lock with a TTL, so
+    a killed drainer's lock expires).
+    """
+    from .ingest import events_store
+
+    client = queue.redis_client()
+    if client is None:
+        return 0
+    owner = uuid.uuid4().hex
+    if not client.set(queue.DRAIN_LOCK_KEY, owner, nx=True, ex=drain_lock_seconds()):
+        return 0
+    stored = 0
+    try:
+        for _ in range(max_rounds):
+            raw = client.lrange(queue.QUEUE_KEY, 0, DRAIN_CHUNK - 1)
+            if not raw:
+                break
+            messages = []
+            for item in raw:
+                try:
+                    messages.append(json.loads(item))
+                except ValueError:
+                    queue.rejects_count({"corrupt_message": 1})
+            stored += events_store(messages).stored
+            client.ltrim(queue.QUEUE_KEY, len(raw), -1)
+            client.expire(queue.DRAIN_LOCK_KEY, drain_lock_seconds())
+    finally:
+        if client.get(queue.DRAIN_LOCK_KEY) == owner.encode():
+            client.delete(queue.DRAIN_LOCK_KEY)
+        client.delete(queue.DRAIN_PENDING_KEY)
+    return stored
+
+
+@shared_task
+def notification_dispatch_task(notification_id: int) -> list[str]:
+    from .models import Notification
+    from .notifications import notification_dispatch
+
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None:
+        return []
+    return notification_dispatch(notification=notification)
+
+
+@shared_task
+def browse_session_summarize_task(session_id: int) -> int | None:
+    from .services import browse_session_summarize
+
+    notification = browse_session_summarize(session_id=session_id)
+    return notification.pk if notification else None
+
+
+@shared_task
+def browse_sessions_expire() -> int:
+    """Beat: summarize microsite sessions idle longer than their enterprise's timeout (SITE-5)."""
+    from .services import browse_sessions_expire as expire
+
+    return expire()
+
+
+@shared_task
+def event_partitions_ensure_task() -> int:
+    from .partitions import event_partitions_ensure
+
+    return event_partitions_ensure(months_ahead=3)
