@@ -11,6 +11,7 @@ urlpatterns = [
     path("graphql/", include("api.urls")),
     path("t/", include("trackers.urls")),
     path("wechat/", include("wechat.urls")),
+    path("mall/", include("mall.urls")),
     path("h5/", include("h5.urls")),
     path("healthz/", include("enterprises.urls")),
 ]
