@@ -1,0 +1,253 @@
+"""TRK-2: the /t/ endpoint validates, rejects junk by reason, stores each event once, limits rate."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from trackers.models import ContentDailyStat, ContentVisitor, Event, EventKey, Visitor
+from trackers.queue import QUEUE_KEY, rejects_totals
+from trackers.services import visitor_identify, visitor_token
+
+from .tracking_factories import clean_redis, event, post_batch, token_for  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("clean_redis")
+
+
+def counts():
+    return (
+        Event.objects.count(),
+        EventKey.objects.count(),
+        sum(ContentDailyStat.objects.values_list("opens", flat=True)),
+        sum(ContentDailyStat.objects.values_list("read_seconds", flat=True)),
+        sum(ContentVisitor.objects.values_list("opens", flat=True)),
+        list(Visitor.objects.values_list("opens", "read_seconds", "clicks")),
+    )
+
+
+def test_a_batch_is_stored_with_rollups(client, salesperson_a):
+    # given an article link of salesperson A
+    token = token_for(salesperson_a, "article", 12)
+    # when a visitor opens it, reads 40 s and clicks
+    response = post_batch(
+        client,
+        token,
+        [
+            event("open"),
+            event("heartbeat", seconds=25, scroll=40),
+            event("heartbeat", seconds=15),
+            event("click"),
+        ],
+    )
+    # then the endpoint answers 202 and every derived table agrees
+    assert response.status_code == 202, response.content
+    assert response.json() == {"accepted": 4, "rejected": {}}
+    assert Event.objects.count() == 4
+    day = ContentDailyStat.objects.get()
+    assert (day.salesperson_id, day.target_kind, day.target_id) == (salesperson_a.pk, 2, 12)
+    assert (day.opens, day.read_seconds, day.clicks, day.new_visitors) == (1, 40, 1, 1)
+    visitor = Visitor.objects.get()
+    assert (visitor.enterprise_id, visitor.device_id) == (salesperson_a.enterprise_id, "device-0001")
+    assert (visitor.opens, visitor.read_seconds, visitor.clicks) == (1, 40, 1)
+    assert visitor.first_salesperson_id == salesperson_a.pk
+
+
+def test_replaying_a_batch_three_times_changes_nothing(client, salesperson_a):
+    token = token_for(salesperson_a, "article", 12)
+    batch = [event("open"), event("heartbeat", seconds=30), event("share"), event("click")]
+    assert post_batch(client, token, batch).status_code == 202
+    after_first = counts()
+    # when the client retries the same batch three times (at-least-once delivery)
+    for _ in range(3):
+        assert post_batch(client, token, batch).status_code == 202
+    # then no count moved
+    assert counts() == after_first
+    assert after_first[0] == 4
+
+
+def test_events_are_attributed_only_to_the_tokens_enterprise(client, salesperson_a, salesperson_b):
+    # given a visitor known to enterprise A, holding a visitor token of A
+    visitor_a = visitor_identify(enterprise=salesperson_a.enterprise, openid="openid-a")
+    # when they send events with a share token of enterprise B
+    response = post_batch(client, token_for(salesperson_b), [event("open")], visitor=visitor_token(visitor_a))
+    # then the batch is refused and nothing is written in B (or anywhere)
+    assert response.status_code == 403
+    assert response.json() == {"error": "enterprise_mismatch"}
+    assert Event.objects.count() == 0
+    assert not Visitor.objects.filter(enterprise=salesperson_b.enterprise).exists()
+
+
+def test_enterprise_key_header_must_match_the_token(client, salesperson_a, enterprise_b):
+    response = post_batch(
+        client,
+        token_for(salesperson_a),
+        [event("open")],
+        headers={"HTTP_X_ENTERPRISE_KEY": enterprise_b.public_key},
+    )
+    assert response.status_code == 403
+    assert Event.objects.count() == 0
+
+
+def test_a_visitor_token_cannot_be_forged(client, salesperson_a):
+    response = post_batch(
+        client, token_for(salesperson_a), [event("open")], visitor=f"{salesperson_a.enterprise_id}.1:abc"
+    )
+    assert response.status_code == 403
+    assert response.json() == {"error": "bad_visitor"}
+
+
+def test_tampered_share_token_is_refused_and_counted(client, salesperson_a):
+    token = token_for(salesperson_a)
+    tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    response = post_batch(client, tampered, [event("open"), event("open")])
+    assert response.status_code == 403
+    assert Event.objects.count() == 0
+    assert rejects_totals()["bad_token"] == 2
+
+
+def test_junk_events_are_dropped_with_a_reason_and_good_ones_kept(client, salesperson_a):
+    batch = [
+        event("open"),
+        {"id": "x", "type": "teleport"},
+        {"id": "bad id with spaces", "type": "open"},
+        event("heartbeat", seconds=-5),
+        event("open", ts=1),
+        event("click", target="article:not-a-number"),
+        "not an object",
+    ]
+    response = post_batch(client, token_for(salesperson_a), batch)
+    assert response.status_code == 202
+    assert response.json() == {
+        "accepted": 1,
+        "rejected": {
+            "bad_type": 1,
+            "bad_id": 1,
+            "bad_value": 1,
+            "bad_time": 1,
+            "bad_target": 1,
+            "not_an_object": 1,
+        },
+    }
+    assert Event.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [("{not json", 400), ("[]", 400), (json.dumps({"token": "x", "events": []}), 400), ("null", 400)],
+)
+def test_malformed_requests_get_a_clear_4xx(client, body, status):
+    response = client.post("/t/", data=body, content_type="application/json")
+    assert response.status_code == status
+    assert "error" in response.json()
+
+
+def test_too_many_events_in_one_batch(client, salesperson_a):
+    response = post_batch(client, token_for(salesperson_a), [event("open") for _ in range(101)])
+    assert response.status_code == 413
+    assert Event.objects.count() == 0
+
+
+def test_get_is_not_allowed(client):
+    assert client.get("/t/").status_code == 405
+
+
+def test_rate_limit_answers_429_with_retry_after(client, salesperson_a, settings):
+    settings.TRACKING_RATE_LIMIT = {"requests": 3, "ip_requests": 1000, "window": 30}
+    token = token_for(salesperson_a)
+    statuses = [post_batch(client, token, [event("open")]).status_code for _ in range(3)]
+    limited = post_batch(client, token, [event("open")])
+    assert statuses == [202, 202, 202]
+    assert limited.status_code == 429
+    assert 1 <= int(limited["Retry-After"]) <= 30
+    # another visitor on another device is not limited by the first one's counter
+    assert post_batch(client, token, [event("open")], device="device-other-9").status_code == 202
+
+
+def test_an_identified_visitor_keeps_one_row_across_devices(client, salesperson_a):
+    visitor = visitor_identify(enterprise=salesperson_a.enterprise, unionid="union-1", nickname="Li")
+    token = token_for(salesperson_a, "card", 3)
+    post_batch(client, token, [event("open")], visitor=visitor_token(visitor))
+    post_batch(client, token, [event("open")], visitor=visitor_token(visitor))
+    visitor.refresh_from_db()
+    assert visitor.opens == 2
+    assert Visitor.objects.count() == 1
+
+
+@pytest.fixture
+def short_drain_lock(monkeypatch):
+    """A killed drainer's lock expires after 3 s (set before the worker process starts)."""
+    monkeypatch.setenv("TRACKING_DRAIN_LOCK_SECONDS", "3")
+
+
+def _queue_messages(salesperson, batches: int, per_batch: int) -> int:
+    from trackers.queue import redis_client
+
+    now = int(time.time() * 1000)
+    messages = [
+        {
+            "e": salesperson.enterprise_id,
+            "s": salesperson.pk,
+            "k": 2,
+            "t": 5,
+            "f": None,
+            "d": 0,
+            "v": None,
+            "dev": f"device-{batch % 40:04d}",
+            "ses": "",
+            "r": now,
+            "ev": [[f"k{batch}-{i}", 2, now - i, 1, 0, 2, 5] for i in range(per_batch)],
+        }
+        for batch in range(batches)
+    ]
+    redis_client().rpush(QUEUE_KEY, *[json.dumps(message) for message in messages])
+    return batches * per_batch
+
+
+def _drain_soon():
+    from trackers.queue import redis_client
+    from trackers.tasks import events_drain
+
+    if not redis_client().exists("trk:drain-lock"):
+        events_drain.apply_async()
+
+
+@pytest.mark.worker
+def test_a_worker_killed_mid_batch_loses_no_event(short_drain_lock, celery_worker, salesperson_a, settings):
+    """Queue 30 000 events, SIGKILL the worker while it stores them, restart it: each is stored once."""
+    from trackers.queue import redis_client
+
+    # given a full queue and a real worker draining it
+    sent = _queue_messages(salesperson_a, batches=600, per_batch=50)
+    _drain_soon()
+    deadline = time.monotonic() + 60
+    while Event.objects.count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # when the worker is killed with SIGKILL in the middle of the work
+    os.kill(celery_worker.pid, signal.SIGKILL)
+    celery_worker.wait(10)
+    stored_before_kill = Event.objects.count()
+    assert 0 < stored_before_kill < sent, "the kill must land mid-drain"
+    assert redis_client().llen(QUEUE_KEY) > 0
+    # and a new worker takes over once the dead drainer's lock has expired
+    replacement = celery_worker.restart()
+    try:
+        deadline = time.monotonic() + 180
+        while redis_client().llen(QUEUE_KEY) and time.monotonic() < deadline:
+            _drain_soon()
+            time.sleep(0.5)
+        # then every event is stored exactly once and the rollups count each once
+        assert redis_client().llen(QUEUE_KEY) == 0
+        assert Event.objects.count() == sent
+        assert EventKey.objects.count() == sent
+        assert sum(ContentDailyStat.objects.values_list("read_seconds", flat=True)) == sent
+        assert sum(Visitor.objects.values_list("read_seconds", flat=True)) == sent
+    finally:
+        replacement.send_signal(signal.SIGTERM)
+        try:
+            replacement.wait(10)
+        except Exception:  # noqa: BLE001
+            replacement.kill()
