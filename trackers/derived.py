@@ -204,7 +204,22 @@ def _content_rollups(events: list, salespeople: set[int]) -> set:
     ]
     viewer_columns = ["first_at", "last_at", "opens", "read_seconds", "clicks", "shares"]
     table_daily, table_viewer = "trackers_contentdailystat", "trackers_contentvisitor"
+    per_salesperson: dict[tuple, list[int]] = defaultdict(lambda: [0] * 8)
+    for (enterprise_id, day, salesperson_id, _kind, _target), values in daily.items():
+        sums = per_salesperson[(enterprise_id, day, salesperson_id)]
+        for index, value in enumerate(values):
+            sums[index] += value
     with connection.cursor() as cursor:
+        _upsert(
+            cursor,
+            "trackers_salespersondailystat",
+            ["enterprise_id", "day", "salesperson_id"],
+            daily_columns,
+            [key + tuple(values) for key, values in per_salesperson.items()],
+            ", ".join(
+                f"{name} = trackers_salespersondailystat.{name} + EXCLUDED.{name}" for name in daily_columns
+            ),
+        )
         _upsert(
             cursor,
             table_daily,

@@ -196,6 +196,26 @@ class ContentDailyStat(models.Model):
         return f"{self.day} {self.target_kind}:{self.target_id}"
 
 
+class SalespersonDailyStat(models.Model):
+    """Per enterprise, day and salesperson (0 = none): the 30-day dashboards read this (DATA-2)."""
+
+    pk = models.CompositePrimaryKey("enterprise_id", "day", "salesperson_id")
+    enterprise_id = models.BigIntegerField()
+    day = models.DateField()
+    salesperson_id = models.BigIntegerField(default=0)
+    opens = models.PositiveIntegerField(default=0)
+    new_visitors = models.PositiveIntegerField(default=0)
+    read_seconds = models.PositiveBigIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    shares = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    form_submits = models.PositiveIntegerField(default=0)
+    phone_auths = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day} salesperson {self.salesperson_id}"
+
+
 class ContentVisitor(models.Model):
     """Per content and visitor (and attributing salesperson): the view and share lists (DATA-5)."""
 

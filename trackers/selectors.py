@@ -26,6 +26,7 @@ from .models import (
     Event,
     EventType,
     Notification,
+    SalespersonDailyStat,
     ShareForward,
     TargetKind,
     Visitor,
@@ -202,9 +203,11 @@ def dashboard(*, scope: Scope, days: int = 30, kind: str | None = None) -> Dashb
     """Totals and a per-day series over the last ``days`` days, from the daily rollup."""
     days = max(1, min(days, 366))
     start = _today() - dt.timedelta(days=days - 1)
-    rows = _scoped_rows(ContentDailyStat.objects.filter(day__gte=start), scope)
     if kind:
+        rows = _scoped_rows(ContentDailyStat.objects.filter(day__gte=start), scope)
         rows = rows.filter(target_kind=kind_code(kind))
+    else:
+        rows = _scoped_rows(SalespersonDailyStat.objects.filter(day__gte=start), scope)
     per_day = {
         row["day"]: row
         for row in rows.values("day").annotate(**{name: Sum(name) for name in TOTAL_FIELDS}).order_by("day")
@@ -337,7 +340,9 @@ def salesperson_stats(*, scope: Scope, days: int = 30) -> list[SalespersonStat]:
     start = _today() - dt.timedelta(days=max(1, min(days, 366)) - 1)
     rows = {
         row["salesperson_id"]: row
-        for row in _scoped_rows(ContentDailyStat.objects.filter(day__gte=start, salesperson_id__gt=0), scope)
+        for row in _scoped_rows(
+            SalespersonDailyStat.objects.filter(day__gte=start, salesperson_id__gt=0), scope
+        )
         .values("salesperson_id")
         .annotate(
             opens=Sum("opens"),
