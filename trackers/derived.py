@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from enterprises.models import Salesperson
 
+from .bulk import bulk_insert, is_postgresql, unnest_source
 from .hooks import FORM_SUBMITTED_HOOKS, VISITOR_TAGGED_HOOKS, hooks_run
 from .models import (
     BrowseSession,
@@ -90,17 +91,19 @@ def _greatest(a: str, b: str) -> str:
     return f"GREATEST({a}, {b})" if connection.vendor == "postgresql" else f"MAX({a}, {b})"
 
 
-def _upsert(cursor, table: str, key: list[str], columns: list[str], rows: list[tuple], updates: str) -> None:
-    all_columns = key + columns
-    width = len(all_columns)
-    for start in range(0, len(rows), 1000):
-        part = rows[start : start + 1000]
-        placeholders = ",".join(["(" + ",".join(["%s"] * width) + ")"] * len(part))
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(all_columns)}) VALUES {placeholders} "
-            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
-            [value for row in part for value in row],
-        )
+COUNTER_TYPE = "bigint"
+
+
+def _upsert(
+    cursor, table: str, key: list[tuple[str, str]], columns: list[tuple[str, str]], rows, updates: str
+):
+    bulk_insert(
+        cursor,
+        table,
+        key + columns,
+        rows,
+        f"ON CONFLICT ({', '.join(name for name, _type in key)}) DO UPDATE SET {updates}",
+    )
 
 
 def derived_apply(events: list) -> Followups:
@@ -213,8 +216,8 @@ def _content_rollups(events: list, salespeople: set[int]) -> set:
         _upsert(
             cursor,
             "trackers_salespersondailystat",
-            ["enterprise_id", "day", "salesperson_id"],
-            daily_columns,
+            [("enterprise_id", "bigint"), ("day", "date"), ("salesperson_id", "bigint")],
+            [(name, COUNTER_TYPE) for name in daily_columns],
             [key + tuple(values) for key, values in per_salesperson.items()],
             ", ".join(
                 f"{name} = trackers_salespersondailystat.{name} + EXCLUDED.{name}" for name in daily_columns
@@ -223,16 +226,29 @@ def _content_rollups(events: list, salespeople: set[int]) -> set:
         _upsert(
             cursor,
             table_daily,
-            ["enterprise_id", "day", "salesperson_id", "target_kind", "target_id"],
-            daily_columns,
+            [
+                ("enterprise_id", "bigint"),
+                ("day", "date"),
+                ("salesperson_id", "bigint"),
+                ("target_kind", "smallint"),
+                ("target_id", "bigint"),
+            ],
+            [(name, COUNTER_TYPE) for name in daily_columns],
             [key + tuple(values) for key, values in daily.items()],
             ", ".join(f"{name} = {table_daily}.{name} + EXCLUDED.{name}" for name in daily_columns),
         )
         _upsert(
             cursor,
             table_viewer,
-            ["enterprise_id", "target_kind", "target_id", "visitor_id", "salesperson_id"],
-            viewer_columns,
+            [
+                ("enterprise_id", "bigint"),
+                ("target_kind", "smallint"),
+                ("target_id", "bigint"),
+                ("visitor_id", "bigint"),
+                ("salesperson_id", "bigint"),
+            ],
+            [("first_at", "timestamptz"), ("last_at", "timestamptz")]
+            + [(name, COUNTER_TYPE) for name in viewer_columns[2:]],
             [key + tuple(values) for key, values in viewers.items()],
             ", ".join(
                 [
@@ -306,7 +322,37 @@ def _visitor_totals(events: list, salespeople: set[int], weights: dict) -> None:
         visitor.intent_at = anchor
         visitor.last_event_at = max(latest, visitor.last_event_at) if visitor.last_event_at else latest
         changed.append(visitor)
-    Visitor.objects.bulk_update(changed, VISITOR_FIELDS, batch_size=500)
+    if not changed:
+        return
+    if not is_postgresql():
+        Visitor.objects.bulk_update(changed, VISITOR_FIELDS, batch_size=500)
+        return
+    columns = [("id", "bigint")] + [(name, VISITOR_FIELD_TYPES[name]) for name in VISITOR_FIELDS]
+    source, params = unnest_source(
+        columns,
+        [tuple([visitor.pk] + [getattr(visitor, name) for name in VISITOR_FIELDS]) for visitor in changed],
+    )
+    assignments = ", ".join(f"{name} = d.{name}" for name in VISITOR_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE trackers_visitor v SET {assignments} FROM ({source}) d WHERE v.id = d.id", params
+        )
+
+
+VISITOR_FIELD_TYPES = {
+    "opens": "integer",
+    "read_seconds": "integer",
+    "clicks": "integer",
+    "shares": "integer",
+    "forms_submitted": "integer",
+    "last_event_at": "timestamptz",
+    "first_salesperson_id": "bigint",
+    "first_target_kind": "smallint",
+    "first_target_id": "bigint",
+    "is_precise": "boolean",
+    "intent_score": "double precision",
+    "intent_at": "timestamptz",
+}
 
 
 def _auto_tag(events: list) -> list[dict]:

@@ -57,8 +57,17 @@ def rate_limit_hit(limits: dict[str, int], *, window: int) -> int:
 
 
 def rejects_count(reasons: dict[str, int]) -> None:
+    """Count dropped events by reason (visible in the data center's ingestion panel)."""
+    if not reasons:
+        return
     client = redis_client()
-    if client is None or not reasons:
+    if client is None:
+        from django.core.cache import cache
+
+        totals = cache.get(REJECTS_KEY) or {}
+        for reason, count in reasons.items():
+            totals[reason] = totals.get(reason, 0) + count
+        cache.set(REJECTS_KEY, totals, None)
         return
     pipe = client.pipeline(transaction=False)
     for reason, count in reasons.items():
@@ -69,5 +78,7 @@ def rejects_count(reasons: dict[str, int]) -> None:
 def rejects_totals() -> dict[str, int]:
     client = redis_client()
     if client is None:
-        return {}
+        from django.core.cache import cache
+
+        return dict(cache.get(REJECTS_KEY) or {})
     return {key.decode(): int(value) for key, value in client.hgetall(REJECTS_KEY).items()}

@@ -52,7 +52,6 @@ def events_drain(max_rounds: int = 1000) -> int:
     finally:
         if client.get(queue.DRAIN_LOCK_KEY) == owner.encode():
             client.delete(queue.DRAIN_LOCK_KEY)
-        client.delete(queue.DRAIN_PENDING_KEY)
     return stored
 
 
