@@ -268,6 +268,11 @@ class WeComClient(ApiClient):
             body={"welcome_code": welcome_code, "text": {"content": text}},
         )
 
+    def get_external_contact(self, external_userid: str) -> dict:
+        """The customer's profile (name, unionid when the enterprise has an open platform)."""
+        data = self.call("GET", "cgi-bin/externalcontact/get", params={"external_userid": external_userid})
+        return data["external_contact"]
+
     def add_corp_tags(self, *, group_name: str, names: list[str]) -> list[dict]:
         body = {"group_name": group_name, "tag": [{"name": name} for name in names]}
         return self.call("POST", "cgi-bin/externalcontact/add_corp_tag", body=body)["tag_group"]["tag"]

@@ -5,3 +5,25 @@ class WechatConfig(AppConfig):
     name = "wechat"
     label = "wechat"
     verbose_name = "WeChat and WeCom"
+
+    def ready(self) -> None:
+        from enterprises.models import Role
+        from enterprises.services import register_role_permissions
+        from trackers.notifications import register_channel
+
+        from . import services
+
+        # TRK-4: each channel sends only to salespeople who chose it (SalespersonWeChat).
+        register_channel("wechat_subscribe", services.notification_send_wechat)
+        register_channel("wecom_app", services.notification_send_wecom)
+
+        admins = [
+            f"wechat.{action}_{model}"
+            for model in ("wechataccount", "salespersonwechat", "channelcode", "externaltag", "massmessage")
+            for action in ("add", "change", "delete", "view")
+        ] + ["wechat.view_externalcontact", "wechat.change_externalcontact"]
+        register_role_permissions(Role.OWNER, admins)
+        register_role_permissions(Role.ADMIN, admins)
+        register_role_permissions(
+            Role.SALESPERSON, ["wechat.view_externalcontact", "wechat.view_channelcode"]
+        )

@@ -104,6 +104,7 @@ class FakeState:
     tags: dict[str, dict] = field(default_factory=dict)  # tag id -> {group_name, name}
     marked: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     mass_messages: dict[str, dict] = field(default_factory=dict)
+    external_contacts: dict[str, dict] = field(default_factory=dict)  # external_userid -> profile
     outbox: list[dict] = field(default_factory=list)  # every message "delivered"
     refusing_openids: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -354,6 +355,13 @@ def _send_welcome(state: FakeState, *, body, owner, **_) -> dict:
     return {"errcode": 0, "errmsg": "ok"}
 
 
+def _get_external_contact(state: FakeState, *, query, **_) -> dict:
+    found = state.external_contacts.get(query.get("external_userid", ""))
+    if found is None:
+        return _error(41048)
+    return {"errcode": 0, "errmsg": "ok", "external_contact": found, "follow_user": []}
+
+
 def _get_corp_tags(state: FakeState, **_) -> dict:
     groups: dict[str, dict] = {}
     for tag_id, tag in state.tags.items():
@@ -461,6 +469,12 @@ def simulate_scan(
         state=way["state"],
         welcome=welcome_code,
     )
+    state.external_contacts[external_userid] = {
+        "external_userid": external_userid,
+        "name": name,
+        "type": 1,
+        "unionid": unionid,
+    }
     callback = callback_request(state, corp_id=corp.corp_id, message=event)
     callback.update({"userid": userid, "external_userid": external_userid, "name": name, "unionid": unionid})
     return callback
@@ -558,6 +572,7 @@ ROUTES = {
     "/cgi-bin/externalcontact/get_contact_way": (_get_contact_way, True),
     "/cgi-bin/externalcontact/update_contact_way": (_update_contact_way, True),
     "/cgi-bin/externalcontact/send_welcome_msg": (_send_welcome, True),
+    "/cgi-bin/externalcontact/get": (_get_external_contact, True),
     "/cgi-bin/externalcontact/get_corp_tag_list": (_get_corp_tags, True),
     "/cgi-bin/externalcontact/add_corp_tag": (_add_corp_tag, True),
     "/cgi-bin/externalcontact/mark_tag": (_mark_tag, True),
