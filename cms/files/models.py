@@ -1,6 +1,19 @@
-"""Sales files (FILE-1): enterprise and personal libraries of documents, images and video."""
+"""Sales files (FILE-1): enterprise and personal libraries of documents, images and video.
 
+The bytes live in Wagtail documents (documents, video) or images, in the enterprise's
+collection; a SalesFile adds the library (enterprise or a salesperson's), a cover and a kind.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
 from django.db import models
+
+
+class FileKind(models.TextChoices):
+    DOCUMENT = "document", "Document"
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
 
 
 class SalesFile(models.Model):
@@ -15,12 +28,59 @@ class SalesFile(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="personal_files",
+        help_text="Empty: the enterprise library.",
     )
     title = models.CharField(max_length=160)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=10, choices=FileKind.choices, default=FileKind.DOCUMENT)
+    document = models.ForeignKey(
+        "wagtaildocs.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The file for documents and video.",
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The file for images.",
+    )
+    cover = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    content_type = models.CharField(max_length=100, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False)
+    shared_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="shared_copies",
+        editable=False, help_text="The personal file this enterprise file was shared from.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["enterprise", "owner", "-created_at"])]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_personal(self) -> bool:
+        return self.owner_id is not None
+
+    @property
+    def file(self):
+        """The stored file (document or image file field)."""
+        if self.kind == FileKind.IMAGE:
+            return self.image.file if self.image_id else None
+        return self.document.file if self.document_id else None
+
+    def clean(self) -> None:
+        from .services import FileRejected, salesfile_check_stored
+
+        if self.owner_id and self.enterprise_id and self.owner.enterprise_id != self.enterprise_id:
+            raise ValidationError({"owner": "Choose a salesperson of your enterprise."})
+        if self.kind == FileKind.IMAGE and not self.image_id:
+            raise ValidationError({"image": "Choose or upload the image."})
+        if self.kind != FileKind.IMAGE and not self.document_id:
+            raise ValidationError({"document": "Choose or upload the file."})
+        try:
+            self.content_type, self.size = salesfile_check_stored(self)
+        except FileRejected as error:
+            raise ValidationError({error.field: error.message}) from error

@@ -1,10 +1,88 @@
-"""Lead forms (FORM-1): Wagtail form pages whose submissions become leads."""
+"""Lead forms (FORM-1, FORM-2, FORM-4): Wagtail form pages whose submissions become leads.
 
-from wagtail.models import Page
+Field types are a fixed list the mini-program and H5 know how to render; a mainland
+China mobile phone type is added to Wagtail's form builder. Submissions remember the
+visitor and the salesperson whose share brought them, for the CRM (FORM-3).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.forms.models import AbstractForm, AbstractFormField, AbstractFormSubmission
+from wagtail.fields import RichTextField
+
+from .forms import LeadFormBuilder
 
 
-class LeadFormPage(Page):
+class FieldType(models.TextChoices):
+    TEXT = "singleline", "Text"
+    PHONE = "phone", "Mobile phone (mainland China)"
+    EMAIL = "email", "Email"
+    NUMBER = "number", "Number"
+    SINGLE_CHOICE = "radio", "Single choice"
+    MULTIPLE_CHOICE = "checkboxes", "Multiple choice"
+    DATE = "date", "Date"
+    TEXTAREA = "multiline", "Text area"
+
+
+class LeadFormField(AbstractFormField):
+    """One field of a lead form."""
+
+    page = ParentalKey("LeadFormPage", on_delete=models.CASCADE, related_name="form_fields")
+    field_type = models.CharField("field type", max_length=16, choices=FieldType.choices)
+    field_type.required_on_save = True
+
+
+class LeadFormPage(AbstractForm):
     """A lead form of an enterprise, built in the Wagtail editor."""
+
+    header_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    description = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"])
+    submit_label = models.CharField(max_length=30, default="Submit")
+    thank_you_text = models.CharField(max_length=200, default="Thank you, we will contact you soon.")
+
+    form_builder = LeadFormBuilder
+
+    content_panels = AbstractForm.content_panels + [
+        FieldPanel("header_image"),
+        FieldPanel("description"),
+        InlinePanel("form_fields", label="Fields"),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("submit_label"), FieldPanel("thank_you_text")])],
+            heading="After the fields",
+        ),
+    ]
 
     class Meta:
         verbose_name = "lead form"
+
+    def get_submission_class(self):
+        return LeadFormSubmission
+
+    def process_form_submission(self, form):
+        """Wagtail's own form view goes through the same service as the API."""
+        from .services import form_submission_store
+
+        return form_submission_store(form_page=self, cleaned_data=form.cleaned_data)
+
+
+class LeadFormSubmission(AbstractFormSubmission):
+    """A stored submission, attributed to the visitor and the sharing salesperson when known."""
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="form_submissions"
+    )
+    visitor = models.ForeignKey(
+        "trackers.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="form_submissions"
+    )
+    salesperson = models.ForeignKey(
+        "enterprises.Salesperson", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="form_submissions",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["enterprise", "salesperson", "-submit_time"])]

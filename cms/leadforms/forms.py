@@ -1,0 +1,45 @@
+"""The lead form builder: Wagtail's, plus a mainland China mobile phone field."""
+
+from __future__ import annotations
+
+import re
+
+import django.forms
+from django.core.exceptions import ValidationError
+from wagtail.contrib.forms.forms import FormBuilder
+
+#: Mainland China mobile numbers: 11 digits starting 13-19; +86 / 0086 and separators allowed.
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_cn_mobile(value: str) -> str:
+    digits = re.sub(r"[\s\-()]", "", value or "")
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix):]
+            break
+    return digits
+
+
+class ChinaMobileField(django.forms.CharField):
+    default_error_messages = {
+        "invalid_phone": "Enter a mainland China mobile number (11 digits starting with 1).",
+    }
+
+    def to_python(self, value):
+        return normalize_cn_mobile(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not PHONE_RE.match(value):
+            raise ValidationError(self.error_messages["invalid_phone"], code="invalid_phone")
+
+
+class LeadFormBuilder(FormBuilder):
+    def create_phone_field(self, field, options):
+        options["max_length"] = 20
+        return ChinaMobileField(**options)
+
+    def create_multiline_field(self, field, options):
+        options["max_length"] = 2000
+        return super().create_multiline_field(field, options)
