@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 
 from enterprises.models import Salesperson
 
+from . import queue
 from .bulk import bulk_insert, is_postgresql, unnest_source
 from .hooks import FORM_SUBMITTED_HOOKS, VISITOR_TAGGED_HOOKS, hooks_run
 from .models import (
@@ -54,16 +55,29 @@ class Followups:
     tagged: list[dict] = field(default_factory=list)
 
 
+_SETTINGS_CACHE: dict[int, tuple[float, TrackingSettings]] = {}
+SETTINGS_CACHE_SECONDS = 30
+
+
 def tracking_settings(enterprise_id: int) -> TrackingSettings:
-    """The enterprise's rules (defaults when it never saved any); cached briefly."""
-    key = f"trk:settings:{enterprise_id}"
-    found = cache.get(key)
-    if found is None:
-        found = TrackingSettings.objects.filter(enterprise_id=enterprise_id).first() or TrackingSettings(
-            enterprise_id=enterprise_id
-        )
-        cache.set(key, found, 60)
+    """The enterprise's rules (defaults when it never saved any), kept in process for 30 s."""
+    now = time.monotonic()
+    cached = _SETTINGS_CACHE.get(enterprise_id)
+    if cached and now - cached[0] < SETTINGS_CACHE_SECONDS:
+        return cached[1]
+    found = TrackingSettings.objects.filter(enterprise_id=enterprise_id).first() or TrackingSettings(
+        enterprise_id=enterprise_id
+    )
+    _SETTINGS_CACHE[enterprise_id] = (now, found)
     return found
+
+
+def tracking_settings_forget(enterprise_id: int | None = None) -> None:
+    """Drop cached rules (after an admin edits them; tests)."""
+    if enterprise_id is None:
+        _SETTINGS_CACHE.clear()
+    else:
+        _SETTINGS_CACHE.pop(enterprise_id, None)
 
 
 def intent_points(event, weight: float) -> float:
@@ -464,6 +478,19 @@ def _notifications(events: list, salespeople: set[int]) -> list[int]:
     names = dict(
         Visitor.objects.filter(pk__in={event.visitor_id for event in opens}).values_list("pk", "nickname")
     )
+    throttled = [event for event in opens if event.type == EventType.OPEN]
+    claims = {}
+    by_ttl: dict[int, list] = defaultdict(list)
+    for event in throttled:
+        ttl = tracking_settings(event.enterprise_id).notify_throttle_seconds
+        key = f"trk:notify:{event.salesperson_id}:{event.visitor_id}:{event.target_kind}:{event.target_id}"
+        if ttl:
+            by_ttl[ttl].append(key)
+        claims[id(event)] = key if ttl else None
+    granted = {None}
+    for ttl, keys in by_ttl.items():
+        unique = list(dict.fromkeys(keys))
+        granted.update(key for key, ok in zip(unique, queue.throttle_claim(unique, ttl), strict=True) if ok)
     rows = []
     for event in opens:
         visitor_name = names.get(event.visitor_id) or f"Visitor {event.visitor_id}"
@@ -486,12 +513,10 @@ def _notifications(events: list, salespeople: set[int]) -> list[int]:
                 )
             )
             continue
-        throttle = tracking_settings(event.enterprise_id).notify_throttle_seconds
-        throttle_key = (
-            f"trk:notify:{event.salesperson_id}:{event.visitor_id}:{event.target_kind}:{event.target_id}"
-        )
-        if throttle and not cache.add(throttle_key, 1, throttle):
+        key = claims[id(event)]
+        if key not in granted:
             continue
+        granted.discard(key)  # one notification per key even within this drain
         rows.append(
             Notification(
                 enterprise_id=event.enterprise_id,
@@ -511,10 +536,12 @@ def _notifications(events: list, salespeople: set[int]) -> list[int]:
 
 def derived_after_commit(followups: Followups) -> None:
     """Channels, session summaries and consumer hooks, once the events are safely stored."""
+    from .notifications import CHANNELS
     from .tasks import browse_session_summarize_task, notification_dispatch_task
 
-    for notification_id in followups.notification_ids:
-        transaction.on_commit(lambda pk=notification_id: notification_dispatch_task.delay(pk))
+    if followups.notification_ids and CHANNELS:
+        ids = list(followups.notification_ids)
+        transaction.on_commit(lambda: notification_dispatch_task.delay(ids))
     for session_id in followups.left_session_ids:
         transaction.on_commit(lambda pk=session_id: browse_session_summarize_task.delay(pk))
     for submit in followups.form_submits:

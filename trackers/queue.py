@@ -82,3 +82,18 @@ def rejects_totals() -> dict[str, int]:
 
         return dict(cache.get(REJECTS_KEY) or {})
     return {key.decode(): int(value) for key, value in client.hgetall(REJECTS_KEY).items()}
+
+
+def throttle_claim(keys: list[str], ttl: int) -> list[bool]:
+    """Claim each key for ``ttl`` seconds (SET NX EX in one round trip); True where newly claimed."""
+    if not keys:
+        return []
+    client = redis_client()
+    if client is None:
+        from django.core.cache import cache
+
+        return [cache.add(key, 1, ttl) for key in keys]
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.set(key, 1, nx=True, ex=ttl)
+    return [bool(result) for result in pipe.execute()]

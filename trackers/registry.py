@@ -8,12 +8,16 @@ model is found by name and tags are read from an ``auto_tags`` attribute if it h
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.db import DatabaseError, transaction
 
 from .models import TargetKind
+
+logger = logging.getLogger(__name__)
 
 #: Model names (``_meta.model_name``) that map to a kind without registration.
 MODEL_ALIASES = {
@@ -106,6 +110,7 @@ def kind_models(name: str) -> list:
 
 
 def _objects(code: int, ids: Iterable[int]) -> dict[int, object]:
+    """Content objects by pk; a content app's broken table never breaks tracking (savepoint)."""
     ids = list(set(ids))
     found: dict[int, object] = {}
     if not ids:
@@ -114,7 +119,11 @@ def _objects(code: int, ids: Iterable[int]) -> dict[int, object]:
         manager = getattr(model, "objects", None)
         if manager is None:
             continue
-        found.update(manager.in_bulk([pk for pk in ids if pk not in found]))
+        try:
+            with transaction.atomic():
+                found.update(manager.in_bulk([pk for pk in ids if pk not in found]))
+        except DatabaseError:
+            logger.warning("cannot read %s for tracking", model._meta.label, exc_info=True)
     return found
 
 

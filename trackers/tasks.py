@@ -56,14 +56,17 @@ def events_drain(max_rounds: int = 1000) -> int:
 
 
 @shared_task
-def notification_dispatch_task(notification_id: int) -> list[str]:
+def notification_dispatch_task(notification_ids: int | list[int]) -> int:
+    """Send stored notifications through the registered channels (ids; missing ones skipped)."""
     from .models import Notification
     from .notifications import notification_dispatch
 
-    notification = Notification.objects.filter(pk=notification_id).first()
-    if notification is None:
-        return []
-    return notification_dispatch(notification=notification)
+    if isinstance(notification_ids, int):
+        notification_ids = [notification_ids]
+    sent = 0
+    for notification in Notification.objects.filter(pk__in=notification_ids).order_by("pk"):
+        sent += bool(notification_dispatch(notification=notification))
+    return sent
 
 
 @shared_task
