@@ -5,3 +5,11 @@ class FilesConfig(AppConfig):
     name = "cms.files"
     label = "salesfiles"
     verbose_name = "Files"
+
+    def ready(self) -> None:
+        from enterprises.models import Role
+        from enterprises.services import register_role_permissions
+
+        everyone = [f"salesfiles.{action}_salesfile" for action in ("add", "change", "delete", "view")]
+        for role in Role:
+            register_role_permissions(role, everyone)

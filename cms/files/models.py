@@ -76,6 +76,8 @@ class SalesFile(models.Model):
 
         if self.owner_id and self.enterprise_id and self.owner.enterprise_id != self.enterprise_id:
             raise ValidationError({"owner": "Choose a salesperson of your enterprise."})
+        if getattr(self, "_pending_upload", None) is not None:
+            return  # checked by the form; stored on save
         if self.kind == FileKind.IMAGE and not self.image_id:
             raise ValidationError({"image": "Choose or upload the image."})
         if self.kind != FileKind.IMAGE and not self.document_id:
