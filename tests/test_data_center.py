@@ -163,3 +163,21 @@ def test_graphql_track_events_with_a_bad_token_has_a_stable_code(salesperson_a):
     result = run(mutation)
     assert result.errors[0].extensions["code"] == "FORBIDDEN"
     assert "Traceback" not in result.errors[0].message
+
+
+def test_admin_screens_render_scoped_figures_and_load_the_local_chart_library(traffic, login, admin_a, admin_b):
+    from trackers.models import Visitor
+
+    client = login(admin_a)
+    response = client.get("/admin/data-center/?days=7")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "/static/trackers/chart.umd.min.js" in body and "cdn" not in body.lower()
+    assert "article #1" in body and "poster #8" in body
+    assert client.get("/admin/data-center/content/article/1/").status_code == 200
+    assert client.get("/admin/data-center/content/teleport/1/").status_code == 404
+    visitor_a = Visitor.objects.get(device_id="device-a-0001")
+    visitor_b = Visitor.objects.get(device_id="device-b-0001")
+    assert client.get(f"/admin/data-center/visitors/{visitor_a.pk}/").status_code == 200
+    # another enterprise's visitor does not exist for this admin
+    assert client.get(f"/admin/data-center/visitors/{visitor_b.pk}/").status_code == 404
