@@ -1,0 +1,145 @@
+"""Admin forms of the WeChat app; every choice is confined to the user's enterprise."""
+
+from __future__ import annotations
+
+from django import forms
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from enterprises.models import Salesperson
+
+from .models import ExternalTag, SalespersonWeChat, WeChatAccount
+
+SECRET_FIELDS = (
+    "official_app_secret",
+    "mini_app_secret",
+    "contact_secret",
+    "agent_secret",
+    "encoding_aes_key",
+)
+
+
+class WeChatAccountForm(forms.ModelForm):
+    """Credentials; secrets are never echoed back (leave empty to keep the stored one)."""
+
+    class Meta:
+        model = WeChatAccount
+        fields = [
+            "is_demo",
+            "official_app_id",
+            "official_app_secret",
+            "mini_app_id",
+            "mini_app_secret",
+            "mini_page",
+            "subscribe_template_id",
+            "open_platform_app_id",
+            "open_platform_bound",
+            "configured_domains",
+            "corp_id",
+            "contact_secret",
+            "agent_id",
+            "agent_secret",
+            "callback_token",
+            "encoding_aes_key",
+            "welcome_message",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SECRET_FIELDS:
+            self.fields[name].widget = forms.PasswordInput(render_value=False)
+            self.fields[name].required = False
+            if getattr(self.instance, name):
+                self.fields[name].help_text = "Stored; leave empty to keep it."
+
+    def clean_encoding_aes_key(self):
+        value = self.cleaned_data.get("encoding_aes_key") or ""
+        if value and len(value) != 43:
+            raise forms.ValidationError("WeCom's EncodingAESKey has exactly 43 characters.")
+        return value
+
+    def save(self, commit: bool = True):
+        for name in SECRET_FIELDS:
+            if not self.cleaned_data.get(name):
+                setattr(self.instance, name, self.initial.get(name, "") or getattr(self.instance, name))
+        return super().save(commit=commit)
+
+
+class SalespersonWeChatForm(WagtailAdminModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "salesperson" in self.fields:
+            self.fields["salesperson"].queryset = Salesperson.objects.filter(
+                enterprise_id=self.instance.enterprise_id
+            )
+
+    def clean_wecom_userid(self):
+        userid = (self.cleaned_data.get("wecom_userid") or "").strip()
+        taken = SalespersonWeChat.objects.filter(
+            enterprise_id=self.instance.enterprise_id, wecom_userid=userid
+        )
+        if userid and taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another salesperson already has this WeCom UserID.")
+        return userid
+
+
+class ChannelCodeForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    salespeople = forms.ModelMultipleChoiceField(
+        queryset=Salesperson.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Several: WeCom assigns each customer to one of them at random.",
+    )
+    welcome_message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    tags = forms.ModelMultipleChoiceField(
+        queryset=ExternalTag.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["salespeople"].queryset = Salesperson.objects.filter(
+            enterprise=enterprise, is_active=True
+        )
+        self.fields["tags"].queryset = ExternalTag.objects.filter(enterprise=enterprise)
+
+
+class ExternalTagForm(forms.Form):
+    group_name = forms.CharField(max_length=60, initial="default")
+    names = forms.CharField(max_length=500, help_text="Comma-separated tag names.")
+
+
+class MassMessageForm(forms.Form):
+    content = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    tags = forms.ModelMultipleChoiceField(
+        queryset=ExternalTag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Customers with any of these tags (none: all).",
+    )
+    salespeople = forms.ModelMultipleChoiceField(
+        queryset=Salesperson.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Owned by these salespeople (none: all you can see).",
+    )
+    added_after = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    added_before = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, scope, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tags"].queryset = ExternalTag.objects.filter(enterprise=enterprise)
+        self.fields["salespeople"].queryset = scope.salespeople()
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("added_after"), data.get("added_before")
+        if after and before and after >= before:
+            self.add_error("added_before", "Must be after “added after”.")
+        return data
+
+
+class ChatReplyForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
