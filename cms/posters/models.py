@@ -101,7 +101,7 @@ class GeneratedPoster(models.Model):
     target_id = models.PositiveBigIntegerField()
     share_url = models.CharField(max_length=300)
     cache_key = models.CharField(max_length=64, unique=True)
-    image = models.ImageField(upload_to="posters/", width_field="width", height_field="height")
+    image = models.ImageField(upload_to="posters/")
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

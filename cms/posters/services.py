@@ -133,12 +133,13 @@ def poster_compose(
     cached = GeneratedPoster.objects.filter(cache_key=key).first()
     if cached is not None and cached.image and cached.image.storage.exists(cached.image.name):
         return cached
-    png = _render(salesperson=salesperson, template=template, base=base, url=url)
+    png, (width, height) = _render(salesperson=salesperson, template=template, base=base, url=url)
     poster = cached or GeneratedPoster(
         enterprise_id=salesperson.enterprise_id, salesperson=salesperson, template=template,
         source_image=source_image, target_kind=item_kind(target), target_id=target.pk,
         share_url=url, cache_key=key,
     )
+    poster.width, poster.height = width, height
     poster.image.save(f"{key[:24]}.png", ContentFile(png), save=False)
     try:
         with transaction.atomic():
@@ -148,7 +149,9 @@ def poster_compose(
     return poster
 
 
-def _render(*, salesperson: Salesperson, template: PosterTemplate | None, base, url: str) -> bytes:
+def _render(
+    *, salesperson: Salesperson, template: PosterTemplate | None, base, url: str
+) -> tuple[bytes, tuple[int, int]]:
     canvas = _open(base.file)
     draw = ImageDraw.Draw(canvas)
     if template is None:
@@ -180,4 +183,4 @@ def _render(*, salesperson: Salesperson, template: PosterTemplate | None, base, 
         )
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
+    return buffer.getvalue(), canvas.size
