@@ -193,3 +193,54 @@ def test_fake_server_runs_standalone_controls():
         assert session["openid"] == "o1"
     finally:
         server.stop()
+
+
+def test_share_code_endpoint_serves_the_wxacode_with_the_token_as_scene(
+    client, fake, enterprise_a, wechat_account, salesperson_a
+):
+    from django.urls import reverse
+
+    from trackers.share import share_token_make
+
+    token = share_token_make(
+        enterprise_id=enterprise_a.pk, salesperson_id=salesperson_a.pk, kind="card", target_id=1
+    )
+    response = client.get(reverse("wechat:share_code", args=[token]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["X-Code-Kind"] == "wxacode" and response.content.startswith(b"\x89PNG")
+    # a forged token is a 404, not a 500
+    assert client.get(reverse("wechat:share_code", args=["A" * 20])).status_code == 404
+
+
+def test_share_code_endpoint_falls_back_to_plain_qr_without_mini_program(client, enterprise_a, salesperson_a):
+    from django.urls import reverse
+
+    from trackers.share import share_token_make
+
+    token = share_token_make(
+        enterprise_id=enterprise_a.pk, salesperson_id=salesperson_a.pk, kind="card", target_id=1
+    )
+    response = client.get(reverse("wechat:share_code", args=[token]))
+    assert response.status_code == 200 and response["X-Code-Kind"] == "qr"
+
+
+def test_wechat_subscription_channel_notifies_salespeople_who_chose_it(
+    fake, enterprise_a, wechat_account, salesperson_a, other_salesperson_a
+):
+    from trackers.models import Notification
+    from trackers.notifications import notification_dispatch
+    from wechat.models import SalespersonWeChat
+
+    SalespersonWeChat.objects.create(
+        salesperson=salesperson_a,
+        enterprise=enterprise_a,
+        openid="o-sales-a",
+        notification_channel="wechat_subscribe",
+    )
+    for person in (salesperson_a, other_salesperson_a):
+        notification = Notification.objects.create(
+            enterprise=enterprise_a, salesperson=person, kind="visitor_open", title="Opened"
+        )
+        notification_dispatch(notification=notification)
+    [sent] = fake.state.sent("subscribe")
+    assert sent["touser"] == "o-sales-a"

@@ -218,7 +218,8 @@ TRACKING_RATE_LIMIT = {
 # tests may allow loopback explicitly.
 SAFE_FETCH_ALLOW_LOOPBACK = env_bool("SAFE_FETCH_ALLOW_LOOPBACK", False)
 
-# WeChat / WeCom: empty means the adapter talks to the local fake server (demo mode).
+# WeChat / WeCom API base URLs; empty: demo-mode accounts use the in-process fake server,
+# accounts with real credentials the real hosts (docs/wechat.md).
 WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "")
 WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "")
 
