@@ -144,3 +144,32 @@ def form_submit(
         salesperson=salesperson, enterprise=enterprise,
     )
     return SubmitResult(submission=submission)
+
+
+def leadform_create(
+    *,
+    enterprise: Enterprise,
+    title: str,
+    fields: list[dict],
+    description: str = "",
+    header_image=None,
+    slug: str | None = None,
+    owner=None,
+) -> LeadFormPage:
+    """A published lead form under the enterprise's site root (demo data, imports, tests).
+
+    ``fields``: dicts with label, field_type and optional required, choices, help_text.
+    """
+    from django.utils.text import slugify
+
+    from .models import LeadFormField
+
+    page = LeadFormPage(
+        title=title, slug=slug or slugify(title) or "form", description=description,
+        header_image=header_image, owner=owner,
+    )
+    for order, spec in enumerate(fields):
+        page.form_fields.add(LeadFormField(sort_order=order, **spec))
+    enterprise.root_page.add_child(instance=page)
+    page.save_revision(user=owner).publish()
+    return page

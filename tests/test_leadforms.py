@@ -1,0 +1,148 @@
+"""Lead forms (FORM-1, FORM-2, FORM-4): per-field validation codes, stored submissions, hooks, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from cms.leadforms import services
+from cms.leadforms.forms import normalize_cn_mobile
+from cms.leadforms.models import LeadFormSubmission
+from cms.leadforms.services import form_submit, leadform_create
+from trackers.models import Visitor
+
+FIELDS = [
+    {"label": "Name", "field_type": "singleline", "required": True, "help_text": "<b>Your</b> name"},
+    {"label": "Mobile", "field_type": "phone", "required": True},
+    {"label": "Email", "field_type": "email", "required": False},
+    {"label": "Team size", "field_type": "number", "required": False},
+    {"label": "Plan", "field_type": "radio", "required": True, "choices": "Basic\nPro"},
+    {"label": "Interests", "field_type": "checkboxes", "required": False, "choices": "Pumps,Valves"},
+    {"label": "Visit date", "field_type": "date", "required": False},
+    {"label": "Message", "field_type": "multiline", "required": False},
+]
+GOOD = {"name": "李雷", "mobile": "+86 138-0013-8000", "email": "li@example.com", "team_size": "12",
+        "plan": "Pro", "interests": ["Pumps"], "visit_date": "2026-12-01", "message": "Call me"}
+
+
+@pytest.fixture
+def form_page(enterprise_a):
+    return leadform_create(enterprise=enterprise_a, title="Get a quote", fields=FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("name", "", "REQUIRED"),
+        ("name", "x" * 300, "TOO_LONG"),
+        ("mobile", "12345", "INVALID_PHONE"),
+        ("mobile", "12012345678", "INVALID_PHONE"),
+        ("mobile", "", "REQUIRED"),
+        ("email", "not-an-email", "INVALID_EMAIL"),
+        ("team_size", "twelve", "INVALID_NUMBER"),
+        ("plan", "Gold", "INVALID_CHOICE"),
+        ("plan", "", "REQUIRED"),
+        ("interests", ["Pumps", "Rockets"], "INVALID_CHOICE"),
+        ("visit_date", "31/31/2026", "INVALID_DATE"),
+        ("message", "x" * 2001, "TOO_LONG"),
+    ],
+)
+def test_each_field_type_reports_its_error_code(form_page, field, value, code):
+    result = form_submit(form_page=form_page, data={**GOOD, field: value})
+    assert not result.ok
+    assert result.errors_by_field() == {field: [code]}
+    assert LeadFormSubmission.objects.count() == 0
+
+
+def test_junk_input_gives_errors_not_crashes(form_page):
+    result = form_submit(form_page=form_page, data={"name": {"$gt": ""}, "mobile": ["1"], "plan": None})
+    assert set(result.errors_by_field()) >= {"mobile", "plan"}
+    assert form_submit(form_page=form_page, data="junk").errors  # type: ignore[arg-type]
+
+
+def test_valid_submission_is_stored_with_attribution_and_runs_hooks(
+    form_page, enterprise_a, salesperson_a, salesperson_b, monkeypatch
+):
+    seen = []
+    monkeypatch.setattr(services, "FORM_SUBMITTED_HOOKS", [seen.append])
+    visitor = Visitor.objects.create(enterprise=enterprise_a, device_id="dev-1")
+    result = form_submit(form_page=form_page, data=GOOD, visitor=visitor, salesperson=salesperson_a)
+    assert result.ok and seen == [result.submission]
+    stored = result.submission.get_data()
+    assert stored["mobile"] == "13800138000" and stored["interests"] == ["Pumps"]
+    assert stored["visit_date"] == "2026-12-01" and stored["team_size"] == "12"
+    assert result.submission.enterprise == enterprise_a and result.submission.salesperson == salesperson_a
+    # an attribution to another enterprise's salesperson is dropped, the lead kept
+    other = form_submit(form_page=form_page, data=GOOD, salesperson=salesperson_b)
+    assert other.ok and other.submission.salesperson is None
+
+
+def test_failing_hook_stores_nothing(form_page, monkeypatch):
+    def broken(submission):
+        raise RuntimeError("crm down")
+
+    monkeypatch.setattr(services, "FORM_SUBMITTED_HOOKS", [broken])
+    with pytest.raises(RuntimeError):
+        form_submit(form_page=form_page, data=GOOD)
+    assert LeadFormSubmission.objects.count() == 0
+
+
+def test_visitor_of_another_enterprise_is_refused(form_page, enterprise_b):
+    visitor = Visitor.objects.create(enterprise=enterprise_b, device_id="dev-b")
+    result = form_submit(form_page=form_page, data=GOOD, visitor=visitor)
+    assert result.errors_by_field() == {"__all__": ["FORBIDDEN"]}
+
+
+def test_phone_normalization():
+    assert normalize_cn_mobile("0086 13912345678") == "13912345678"
+    assert normalize_cn_mobile("139 1234 5678") == "13912345678"
+
+
+def test_help_text_is_escaped(form_page):
+    form = form_page.get_form()
+    assert str(form.fields["name"].help_text) == "&lt;b&gt;Your&lt;/b&gt; name"
+
+
+def _submit_many(form_page, n):
+    for i in range(n):
+        assert form_submit(form_page=form_page, data={**GOOD, "name": f"客户{i}"}).ok
+
+
+def test_admin_exports_open_with_the_right_rows(login, admin_a, form_page):
+    _submit_many(form_page, 3)
+    client = login(admin_a)
+    url = f"/admin/forms/submissions/{form_page.pk}/"
+    listing = client.get(url)
+    assert listing.status_code == 200 and "客户2" in listing.content.decode()
+    xlsx = client.get(url, {"export": "xlsx"})
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert len(rows) == 4 and "Mobile" in rows[0]
+    assert sorted(r[rows[0].index("Name")] for r in rows[1:]) == ["客户0", "客户1", "客户2"]
+    csv_response = client.get(url, {"export": "csv"})
+    text = b"".join(csv_response.streaming_content).decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(text)))) == 4
+
+
+def test_other_enterprise_cannot_see_or_export_submissions(login, admin_b, salesperson_a, form_page):
+    _submit_many(form_page, 1)
+    url = f"/admin/forms/submissions/{form_page.pk}/"
+    for user in (admin_b, salesperson_a.user):
+        response = login(user).get(url, {"export": "xlsx"})
+        assert response.status_code in (302, 403, 404)
+        assert "forms" not in response.get("Content-Disposition", "")
+    assert "Get a quote" not in login(admin_b).get("/admin/forms/").content.decode()
+
+
+def test_wagtail_form_view_goes_through_the_same_service(client, form_page, monkeypatch, settings):
+    settings.ALLOWED_HOSTS = ["alpha.test"]
+    seen = []
+    monkeypatch.setattr(services, "FORM_SUBMITTED_HOOKS", [seen.append])
+    assert "<b>" not in client.get(form_page.url, HTTP_HOST="alpha.test").content.decode()
+    response = client.post(form_page.url, {**GOOD, "interests": "Pumps"}, HTTP_HOST="alpha.test")
+    assert response.status_code == 200 and "Thank you" in response.content.decode()
+    assert len(seen) == 1 and seen[0].enterprise_id == form_page.get_site().enterprise.pk
