@@ -202,3 +202,12 @@ def test_wecom_app_message_channel_reaches_salespeople_who_chose_it(fake, enterp
     notification_dispatch(notification=other)
     [sent] = fake.state.sent("app_message")
     assert sent["touser"] == "user0" and sent["text"]["content"] == "Li opened your card"
+
+
+def test_a_redelivered_callback_is_applied_once(client, fake, enterprise_a, team):
+    channel = services.channel_code_create(enterprise=enterprise_a, name="Site", salespeople=team[:1])
+    callback = simulate_scan(fake.state, config_id=channel.config_id)
+    assert post_callback(client, enterprise_a, callback).status_code == 200
+    assert post_callback(client, enterprise_a, callback).status_code == 200
+    assert RelationshipEvent.objects.count() == 1
+    assert len(fake.state.sent("welcome")) == 1

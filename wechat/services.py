@@ -238,6 +238,17 @@ def welcome_text(*, channel: ChannelCode | None, account: WeChatAccount | None) 
     return (account.welcome_message.strip() if account else "") or ""
 
 
+def _event_time(create_time: str) -> dt.datetime:
+    """The event's own time (WeCom's ``CreateTime``), so a redelivered event is recognisable."""
+    try:
+        seconds = int(create_time)
+    except (TypeError, ValueError):
+        return timezone.now()
+    if not 0 < seconds < 2**33:
+        return timezone.now()
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+
+
 def wecom_callback_handle(*, account: WeChatAccount, message: dict[str, str]) -> RelationshipEvent | None:
     """Apply a decrypted WeCom ``change_external_contact`` event (friend added or deleted, either side)."""
     if message.get("Event") != "change_external_contact":
@@ -256,7 +267,16 @@ def wecom_callback_handle(*, account: WeChatAccount, message: dict[str, str]) ->
         logger.info("WeCom callback for unknown userid %s in enterprise %s", userid, enterprise.pk)
         return None
     salesperson = profile.salesperson
-    now = timezone.now()
+    now = _event_time(message.get("CreateTime", ""))
+    duplicate = RelationshipEvent.objects.filter(
+        enterprise=enterprise,
+        contact__salesperson=salesperson,
+        contact__external_userid=external_userid,
+        kind=change,
+        occurred_at=now,
+    ).first()
+    if duplicate is not None:
+        return duplicate  # WeCom retries a callback it thinks failed: apply it once
     if change == RelationshipEvent.Kind.ADDED:
         channel = ChannelCode.objects.filter(enterprise=enterprise, state=message.get("State", "")).first()
         client = adapter.wecom_client(account)
