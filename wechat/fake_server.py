@@ -588,13 +588,17 @@ ROUTES = {
 }
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # bursts of concurrent workers in tests and benches
+    daemon_threads = True
+
+
 class FakeServer:
     """The fake on a loopback port in a daemon thread (port 0 = a free one)."""
 
     def __init__(self, *, port: int = 0, state: FakeState | None = None):
         self.state = state or FakeState()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", port), _Handler)
         self.httpd.state = self.state  # type: ignore[attr-defined]
         self.thread: threading.Thread | None = None
 
