@@ -1,13 +1,24 @@
-"""The root GraphQL schema, composed from per-domain query and mutation classes."""
+"""The root GraphQL schema, composed from per-domain query and mutation classes.
+
+Each domain's API lives in ``api/<domain>.py`` and exposes ``<Domain>Queries`` and
+``<Domain>Mutations`` mixins; adding a domain is one line in each list below.
+"""
 
 import graphene
 
+from .tracking import TrackingMutations, TrackingQueries
+from .wechat import WeChatMutations, WeChatQueries
 
-class Query(graphene.ObjectType):
+
+class Query(TrackingQueries, WeChatQueries, graphene.ObjectType):
     ping = graphene.String(description="Liveness of the API.")
 
     def resolve_ping(root, info) -> str:
         return "pong"
 
 
-schema = graphene.Schema(query=Query)
+class Mutation(TrackingMutations, WeChatMutations, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)
