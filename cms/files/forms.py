@@ -35,12 +35,15 @@ class SalesFileForm(EnterpriseChoicesForm):
         if upload:
             kind = cleaned.get("kind") or FileKind.DOCUMENT
             try:
-                salesfile_check(kind=kind, name=upload.name, size=upload.size, head=upload.read(16))
+                content_type = salesfile_check(
+                    kind=kind, name=upload.name, size=upload.size, head=upload.read(16)
+                )
             except FileRejected as error:
                 self.add_error("upload", error.message)
             else:
                 upload.seek(0)
                 self.instance._pending_upload = upload
+                self.instance.content_type = content_type
         return cleaned
 
     @transaction.atomic
