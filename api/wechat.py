@@ -211,17 +211,29 @@ class SharePhone(graphene.Mutation):
 
 
 class ChatOpen(graphene.Mutation):
-    """Open (or reopen) the visitor's chat with a salesperson; the first open posts the welcome."""
+    """Open (or reopen) the visitor's chat with a salesperson, named directly or by the share
+    token of the card/article the visitor is reading; the first open posts the welcome."""
 
     class Arguments:
-        salesperson_id = graphene.ID(required=True)
+        salesperson_id = graphene.ID()
+        share_token = graphene.String(description="The share token of the card or article being read.")
 
     Output = ConversationType
 
-    def mutate(root, info, salesperson_id):
+    def mutate(root, info, salesperson_id=None, share_token=None):
         visitor = _visitor(info)
         if visitor is None:
             raise _error("Log in first.", "FORBIDDEN")
+        if share_token:
+            from trackers.share import ShareTokenInvalid, share_token_verify
+
+            try:
+                context = share_token_verify(share_token)
+            except ShareTokenInvalid:
+                raise _error("The share link is not valid.", "VALIDATION")
+            if context.enterprise_id != visitor.enterprise_id:
+                raise _error("Salesperson not found.", "NOT_FOUND")
+            salesperson_id = context.salesperson_id
         try:
             salesperson = Salesperson.objects.filter(
                 pk=int(salesperson_id), enterprise_id=visitor.enterprise_id

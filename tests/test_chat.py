@@ -190,3 +190,22 @@ def test_bad_messages_are_validation_errors(fake, enterprise_a, wechat_account, 
     )
     assert error_code(gql(POLL, enterprise=enterprise_a, token=token, c="not-a-number")) == "NOT_FOUND"
     assert error_code(gql(POLL, enterprise=enterprise_a, token="forged:token", c=conversation)) == "FORBIDDEN"
+
+
+def test_chat_opens_from_the_share_token_of_a_card(
+    fake, enterprise_a, enterprise_b, wechat_account, salesperson_a, salesperson_b
+):
+    from trackers.share import share_token_make
+
+    token = login(fake, wechat_account, enterprise_a)
+    share = share_token_make(
+        enterprise_id=enterprise_a.pk, salesperson_id=salesperson_a.pk, kind="card", target_id=7
+    )
+    query = "mutation($s: String) { chatOpen(shareToken: $s) { salesperson { id } } }"
+    opened = gql(query, enterprise=enterprise_a, token=token, s=share)
+    assert opened.data["chatOpen"]["salesperson"]["id"] == salesperson_a.pk
+    foreign = share_token_make(
+        enterprise_id=enterprise_b.pk, salesperson_id=salesperson_b.pk, kind="card", target_id=7
+    )
+    assert error_code(gql(query, enterprise=enterprise_a, token=token, s=foreign)) == "NOT_FOUND"
+    assert error_code(gql(query, enterprise=enterprise_a, token=token, s="garbage-token-xx")) == "VALIDATION"
