@@ -160,3 +160,35 @@ def test_share_code_falls_back_to_a_qr_of_the_h5_link(enterprise_a):
         enterprise=enterprise_a, share_token="abc", h5_url="http://testserver/s/abc"
     )
     assert code.kind == "qr" and code.png.startswith(b"\x89PNG")
+
+
+def test_dashboard_shows_the_missing_steps_to_admins_only(login, admin_a, salesperson_a):
+    assert b"WeChat set-up" in login(admin_a).get(reverse("wagtailadmin_home")).content
+    assert b"WeChat set-up" not in login(salesperson_a.user).get(reverse("wagtailadmin_home")).content
+
+
+def test_wechat_profile_form_refuses_another_enterprises_salesperson(
+    login, admin_a, salesperson_a, salesperson_b
+):
+    client = login(admin_a)
+    url = reverse("wagtailsnippets_wechat_salespersonwechat:add")
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"salesperson": salesperson_b.pk, "wecom_userid": "x", "notification_channel": "inbox"}
+    )
+    assert response.status_code == 200 and not SalespersonWeChat.objects.exists()
+    response = client.post(
+        url, {"salesperson": salesperson_a.pk, "wecom_userid": "x", "notification_channel": "inbox"}
+    )
+    assert response.status_code == 302
+    assert SalespersonWeChat.objects.get().enterprise == salesperson_a.enterprise
+
+
+def test_wechat_profile_rejects_a_duplicate_wecom_userid(login, admin_a, salesperson_a, other_salesperson_a):
+    link_salesperson(salesperson_a, "dup")
+    response = login(admin_a).post(
+        reverse("wagtailsnippets_wechat_salespersonwechat:add"),
+        {"salesperson": other_salesperson_a.pk, "wecom_userid": "dup", "notification_channel": "inbox"},
+    )
+    assert response.status_code == 200 and b"already has this WeCom UserID" in response.content
+    assert SalespersonWeChat.objects.count() == 1

@@ -10,9 +10,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 
 from enterprises.selectors import enterprise_for_user, scope_for_user
@@ -284,6 +286,39 @@ def register_chat_menu_item():
 @hooks.register("register_admin_menu_item")
 def register_todos_menu_item():
     return SalespersonMenuItem("Mass-send to-dos", reverse("wechat_todos"), icon_name="tasks", order=311)
+
+
+class ChecklistPanel(Component):
+    """The authorization checklist (WX-2) on an admin's dashboard while steps are missing."""
+
+    name = "wechat_checklist"
+    order = 90
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def render_html(self, parent_context=None):
+        items = format_html_join(
+            "",
+            "<li><strong>{}</strong>: {}</li>",
+            ((step.title, " ".join(step.missing)) for step in self.steps if not step.is_done),
+        )
+        return format_html(
+            '<section class="panel summary nice-padding"><h2>WeChat set-up</h2><ul>{}</ul>'
+            '<p><a href="{}">Open WeChat settings</a></p></section>',
+            items,
+            reverse("wechat_settings"),
+        )
+
+
+@hooks.register("construct_homepage_panels")
+def add_checklist_panel(request, panels):
+    enterprise = enterprise_for_user(request.user)
+    if enterprise is None or not scope_for_user(request.user).sees_whole_enterprise:
+        return
+    steps = selectors.authorization_checklist(enterprise=enterprise)
+    if not all(step.is_done for step in steps):
+        panels.append(ChecklistPanel(steps))
 
 
 SalespersonWeChat.base_form_class = SalespersonWeChatForm
