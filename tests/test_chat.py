@@ -1,13 +1,12 @@
-"""Login and visitor ↔ salesperson chat over GraphQL (WX-1, IM-1), against the fake WeChat server."""
+"""Login and visitor ↔ salesperson chat through /graphql/ (WX-1, IM-1), against the fake WeChat server."""
 
 from __future__ import annotations
 
-import graphene
-import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.test import RequestFactory
+from dataclasses import dataclass
 
-from api.wechat import WeChatMutations, WeChatQueries
+import pytest
+from django.test import Client
+
 from trackers.models import Visitor
 from wechat.models import ChatMessage, Conversation
 
@@ -17,33 +16,33 @@ pytest_plugins = ["tests.wechat_fixtures"]
 pytestmark = pytest.mark.django_db
 
 
-class Query(WeChatQueries, graphene.ObjectType):
-    pass
-
-
-class Mutation(WeChatMutations, graphene.ObjectType):
-    pass
-
-
-schema = graphene.Schema(query=Query, mutation=Mutation)
+@dataclass
+class Result:
+    data: dict | None
+    errors: list | None
 
 
 def gql(query, *, enterprise=None, token=None, user=None, **variables):
-    """Run an operation as the root schema would, with the headers a client sends."""
+    """POST an operation to /graphql/ with the headers a client sends (session for salespeople)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
     headers = {}
     if enterprise is not None:
         headers["HTTP_X_ENTERPRISE_KEY"] = enterprise.public_key
     if token:
         headers["HTTP_X_VISITOR_TOKEN"] = token
-    request = RequestFactory().post("/graphql/", **headers)
-    request.user = user or AnonymousUser()
-    result = schema.execute(query, variable_values=variables, context_value=request)
-    return result
+    response = client.post(
+        "/graphql/", {"query": query, "variables": variables}, content_type="application/json", **headers
+    )
+    assert response.status_code in (200, 400), response.content
+    body = response.json()
+    return Result(data=body.get("data"), errors=body.get("errors"))
 
 
 def error_code(result):
     assert result.errors, result
-    return result.errors[0].extensions["code"]
+    return result.errors[0]["extensions"]["code"]
 
 
 LOGIN = "mutation($code: String!) { login(code: $code) { visitorToken visitorId hasPhone } }"
