@@ -11,10 +11,11 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
-from wagtail import blocks as wagtail_blocks
+from wagtail.admin.panels import PageChooserPanel
 from wagtail.fields import StreamField
-from wagtail.images.blocks import ImageBlock
 from wagtail.models import Orderable
+
+from blocks.blocks import ComponentStreamBlock
 
 INTRO_MAX = 140
 
@@ -29,14 +30,6 @@ class CardModuleKey(models.TextChoices):
     CUSTOM = "custom", "Custom content"
 
 
-class CardContentBlock(wagtail_blocks.StreamBlock):
-    """Local custom-content blocks until ``blocks/`` ships the shared ComponentStreamBlock."""
-
-    heading = wagtail_blocks.CharBlock(max_length=80)
-    paragraph = wagtail_blocks.RichTextBlock(features=["bold", "italic", "link", "ol", "ul"])
-    image = ImageBlock()
-
-
 class CardTemplate(ClusterableModel):
     """The enterprise's card template: module set-up plus defaults new cards start from."""
 
@@ -46,7 +39,7 @@ class CardTemplate(ClusterableModel):
     enterprise_intro = models.TextField(blank=True, help_text="Shown in the Enterprise module of every card.")
     default_intro = models.CharField(max_length=INTRO_MAX, blank=True)
     default_tags = models.CharField(max_length=400, blank=True, help_text="Comma separated.")
-    default_content = StreamField(CardContentBlock(), blank=True, use_json_field=True)
+    default_content = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True)
     default_products = ParentalManyToManyField("products.Product", blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,7 +86,7 @@ class Card(ClusterableModel):
         blank=True, validators=[MaxLengthValidator(INTRO_MAX)],
         help_text=f"At most {INTRO_MAX} characters.",
     )
-    content = StreamField(CardContentBlock(), blank=True, use_json_field=True)
+    content = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True)
     products = ParentalManyToManyField("products.Product", blank=True, related_name="cards")
     is_published = models.BooleanField("on shelf", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -120,6 +113,8 @@ class CardArticle(Orderable):
 
     card = ParentalKey(Card, on_delete=models.CASCADE, related_name="articles")
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+
+    panels = [PageChooserPanel("page", page_type="articles.ArticlePage")]
 
 
 class CardTagLike(models.Model):
