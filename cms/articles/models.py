@@ -136,6 +136,7 @@ class ArticlePage(Page):
         default=True, help_text="ART-3: disabled articles cannot be opened or shared."
     )
     source_url = models.URLField(max_length=500, blank=True, help_text="Where it was imported from.")
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
     copied_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
     )
