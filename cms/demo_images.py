@@ -27,7 +27,8 @@ def demo_picture(
     if text:
         from cms.posters.services import _font
 
-        draw.text((width // 12, height // 3), text, font=_font(max(24, width // 12)), fill=(255, 255, 255))
+        size = min(height // 2, max(24, int(width * 0.8 / len(text))))
+        draw.text((width // 2, height // 2), text, font=_font(size), fill=(255, 255, 255), anchor="mm")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return model.objects.create(
