@@ -208,6 +208,10 @@ def test_share_code_endpoint_serves_the_wxacode_with_the_token_as_scene(
     response = client.get(reverse("wechat:share_code", args=[token]))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response["X-Code-Kind"] == "wxacode" and response.content.startswith(b"\x89PNG")
+    # the code is cached: a second request does not call WeChat again
+    again = client.get(reverse("wechat:share_code", args=[token]))
+    assert again.content == response.content
+    assert fake.state.calls["/wxa/getwxacodeunlimit"] == 1
     # a forged token is a 404, not a 500
     assert client.get(reverse("wechat:share_code", args=["A" * 20])).status_code == 404
 

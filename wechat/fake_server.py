@@ -107,6 +107,7 @@ class FakeState:
     external_contacts: dict[str, dict] = field(default_factory=dict)  # external_userid -> profile
     outbox: list[dict] = field(default_factory=list)  # every message "delivered"
     refusing_openids: set[str] = field(default_factory=set)
+    calls: dict[str, int] = field(default_factory=dict)  # path -> requests served
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue_login_code(self, *, appid: str, openid: str, unionid: str = "") -> str:
@@ -185,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
         body = self._body() if method == "POST" else {}
         route = ROUTES.get(url.path)
+        with self.state.lock:
+            self.state.calls[url.path] = self.state.calls.get(url.path, 0) + 1
         if route is None:
             self._reply({"errcode": 404, "errmsg": "not found"}, status=404)
             return

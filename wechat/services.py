@@ -6,6 +6,7 @@ Every call to WeChat or WeCom goes through :mod:`wechat.adapter`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import logging
 import re
@@ -39,6 +40,8 @@ logger = logging.getLogger(__name__)
 #: WeCom lets a customer receive at most 4 mass messages per calendar month from an enterprise.
 MASS_MESSAGES_PER_MONTH = 4
 CHAT_MESSAGE_MAX = 2000
+#: Mini-program codes never change for a (page, scene): keep them a day instead of asking WeChat again.
+SHARE_CODE_CACHE_SECONDS = 86400
 DEFAULT_CHAT_WELCOME = "Hello, thanks for your interest! Leave me a message and I will reply soon."
 
 
@@ -110,12 +113,18 @@ class ShareCode:
 def share_code_png(*, enterprise: Enterprise, share_token: str, h5_url: str, page: str = "") -> ShareCode:
     """A mini-program code carrying the share token as ``scene``; a plain QR code of the H5 link
     when the mini-program is not authorized (no credentials, or WeChat refuses)."""
+    from django.core.cache import cache
+
     account = account_for(enterprise)
     if account is not None and len(share_token) <= 32:
+        page = page or account.mini_page
+        key = "wx:code:" + hashlib.sha1(f"{account.mini_app_id}|{page}|{share_token}".encode()).hexdigest()
+        cached = cache.get(key)
+        if cached:
+            return ShareCode(png=cached, kind="wxacode")
         try:
-            png = adapter.mini_program_client(account).wxacode_unlimited(
-                scene=share_token, page=page or account.mini_page
-            )
+            png = adapter.mini_program_client(account).wxacode_unlimited(scene=share_token, page=page)
+            cache.set(key, png, SHARE_CODE_CACHE_SECONDS)
             return ShareCode(png=png, kind="wxacode")
         except adapter.NotConfigured:
             pass
