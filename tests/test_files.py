@@ -124,3 +124,12 @@ def test_admin_upload_creates_a_personal_file_and_shares_it(login, salesperson_a
     personal = SalesFile.objects.get(title="Price list", owner=salesperson_a)
     assert personal.content_type == "application/pdf" and personal.size == len(PDF)
     assert SalesFile.objects.filter(shared_from=personal, owner__isnull=True).exists()
+
+
+def test_admin_refuses_another_enterprises_document_posted_by_id(login, salesperson_a, enterprise_b):
+    foreign = make_document(enterprise_b, "beta-secret", content=b"%PDF-1.4 secret")
+    response = login(salesperson_a.user).post(f"{URL}add/", {
+        "title": "Stolen", "kind": "document", "description": "", "document": foreign.pk,
+    })
+    assert response.status_code == 200
+    assert not SalesFile.objects.filter(title="Stolen").exists()

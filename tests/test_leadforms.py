@@ -146,3 +146,12 @@ def test_wagtail_form_view_goes_through_the_same_service(client, form_page, monk
     response = client.post(form_page.url, {**GOOD, "interests": "Pumps"}, HTTP_HOST="alpha.test")
     assert response.status_code == 200 and "Thank you" in response.content.decode()
     assert len(seen) == 1 and seen[0].enterprise_id == form_page.get_site().enterprise.pk
+
+
+def test_editor_opens_and_refuses_foreign_header_image(login, admin_a, form_page, enterprise_b):
+    from tests.factories import make_image
+
+    client = login(admin_a)
+    assert client.get(f"/admin/pages/{form_page.pk}/edit/").status_code == 200
+    form = client.get(f"/admin/pages/{form_page.pk}/edit/").context["form"]
+    assert not form.fields["header_image"].queryset.filter(pk=make_image(enterprise_b, "b").pk).exists()

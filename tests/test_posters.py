@@ -134,3 +134,15 @@ def test_generate_view_refuses_foreign_template(client, login, template, salespe
     response = login(salesperson_b.user).get(f"/admin/posters/generate/?template={template.pk}")
     assert response.status_code in (302, 403, 404)
     assert not GeneratedPoster.objects.filter(salesperson=salesperson_b).exists()
+
+
+def test_poster_of_a_form_page_points_at_its_share_url(template, enterprise_a, salesperson_a):
+    from cms.leadforms.services import leadform_create
+
+    form = leadform_create(enterprise=enterprise_a, title="Quote", fields=[
+        {"label": "Name", "field_type": "singleline"},
+    ])
+    poster = poster_compose(salesperson=salesperson_a, target=form, template=template)
+    assert poster.target_kind == "form" and poster.share_url == share_url(form, salesperson_a)
+    image = Image.open(poster.image.open("rb")).convert("RGB")
+    assert decode(image.crop((500, 1080, 720, 1300))) == [poster.share_url]

@@ -81,3 +81,10 @@ def test_admin_tenancy_and_salesperson_read_only(login, enterprise_a, enterprise
     assert alpha.name == "Alpha pump"
     chooser = sales.get("/admin/snippets/choose/products/product/").content.decode()
     assert "Alpha pump" in chooser and "Beta pump" not in chooser
+
+
+def test_admin_refuses_another_enterprises_image_posted_by_id(login, admin_a, enterprise_b):
+    foreign = make_image(enterprise_b, "beta-photo")
+    response = login(admin_a).post(f"{URL}add/", _payload(name="Sneaky", cover=foreign.pk))
+    assert response.status_code == 200
+    assert not Product.objects.filter(name="Sneaky").exists()

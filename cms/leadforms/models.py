@@ -13,6 +13,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.forms.models import AbstractForm, AbstractFormField, AbstractFormSubmission
 from wagtail.fields import RichTextField
 
+from cms.products.forms import EnterpriseFormPageForm
+
 from .forms import LeadFormBuilder
 
 
@@ -46,6 +48,7 @@ class LeadFormPage(AbstractForm):
     thank_you_text = models.CharField(max_length=200, default="Thank you, we will contact you soon.")
 
     form_builder = LeadFormBuilder
+    base_form_class = EnterpriseFormPageForm
 
     content_panels = AbstractForm.content_panels + [
         FieldPanel("header_image"),
