@@ -211,3 +211,49 @@ def test_empty_message_is_a_validation_error(fake, admin_a, enterprise_a, linked
             filters=services.MassFilters(),
         )
     assert error.value.code == "VALIDATION"
+
+
+@pytest.fixture
+def fake_for_worker(fake, monkeypatch):
+    """Point a worker subprocess at the fake too (its settings come from the environment)."""
+    monkeypatch.setenv("WECHAT_API_BASE", fake.url)
+    monkeypatch.setenv("WECOM_API_BASE", fake.url)
+    return fake
+
+
+@pytest.mark.worker
+def test_real_worker_submits_each_todo_once(fake_for_worker, celery_worker, enterprise_a, admin_a):
+    import time
+
+    from tests.wechat_factories import make_account
+
+    fake = fake_for_worker
+    make_account(enterprise_a, fake)
+    people = [make_member_salesperson(enterprise_a, f"w{n}") for n in range(2)]
+    for person in people:
+        add_contact(person, f"cust-{person.pk}")
+    message = services.mass_message_create(
+        scope=scope_for_user(admin_a),
+        enterprise=enterprise_a,
+        by=admin_a,
+        content="Via worker",
+        filters=services.MassFilters(),
+    )
+    services.mass_message_send(mass_message=message)  # autocommit: enqueued at once
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not message.tasks.filter(status=MassMessageTask.Status.PENDING).exists():
+            break
+        time.sleep(0.2)
+    assert set(message.tasks.values_list("status", flat=True)) == {MassMessageTask.Status.SUBMITTED}
+    senders = sorted(m["sender"] for m in fake.state.mass_messages.values())
+    assert senders == ["w0", "w1"]
+
+
+def make_member_salesperson(enterprise, userid):
+    from enterprises.models import Role
+    from tests.factories import make_member
+
+    salesperson = make_member(enterprise, Role.SALESPERSON).salesperson
+    link_salesperson(salesperson, userid)
+    return salesperson
