@@ -192,3 +192,18 @@ def test_wechat_profile_rejects_a_duplicate_wecom_userid(login, admin_a, salespe
     )
     assert response.status_code == 200 and b"already has this WeCom UserID" in response.content
     assert SalespersonWeChat.objects.count() == 1
+
+
+def test_salesperson_chooses_their_own_notification_channel(login, salesperson_a, admin_a):
+    client = login(salesperson_a.user)
+    assert client.get(reverse("wechat_me")).status_code == 200
+    client.post(reverse("wechat_me"), {"notification_channel": "wecom_app", "chat_welcome": "Hi!"})
+    profile = SalespersonWeChat.objects.get(salesperson=salesperson_a)
+    assert (profile.notification_channel, profile.chat_welcome, profile.enterprise) == (
+        "wecom_app",
+        "Hi!",
+        salesperson_a.enterprise,
+    )
+    assert client.get(reverse("wechat_todos")).status_code == 200
+    # an admin without a salesperson profile has no "my WeChat"
+    assert login(admin_a).get(reverse("wechat_me")).status_code in (302, 403)

@@ -143,3 +143,11 @@ class MassMessageForm(forms.Form):
 
 class ChatReplyForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class MyWeChatForm(forms.ModelForm):
+    """What a salesperson chooses for themselves: notification channel and chat greeting."""
+
+    class Meta:
+        model = SalespersonWeChat
+        fields = ["notification_channel", "chat_welcome"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,6 +27,7 @@ from .forms import (
     ChatReplyForm,
     ExternalTagForm,
     MassMessageForm,
+    MyWeChatForm,
     SalespersonWeChatForm,
     WeChatAccountForm,
 )
@@ -198,11 +200,26 @@ def _own_salesperson(request):
     return salesperson
 
 
+def my_wechat_view(request):
+    """A salesperson picks their notification channel (TRK-4) and chat greeting."""
+    salesperson = _own_salesperson(request)
+    profile, _ = SalespersonWeChat.objects.get_or_create(
+        salesperson=salesperson, defaults={"enterprise_id": salesperson.enterprise_id}
+    )
+    form = MyWeChatForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("wechat_me")
+    return TemplateResponse(request, "wechat/me.html", {"form": form, "profile": profile})
+
+
 def todos_view(request):
     salesperson = _own_salesperson(request)
     tasks = (
         MassMessageTask.objects.filter(salesperson=salesperson)
         .select_related("mass_message")
+        .annotate(customers=Count("recipients"))
         .order_by("-mass_message__created_at")[:100]
     )
     return TemplateResponse(request, "wechat/todos.html", {"tasks": tasks})
@@ -245,6 +262,7 @@ def register_wechat_urls():
         path("wechat/mass/", mass_list_view, name="wechat_mass"),
         path("wechat/mass/<int:pk>/", mass_detail_view, name="wechat_mass_detail"),
         path("wechat/todos/", todos_view, name="wechat_todos"),
+        path("wechat/me/", my_wechat_view, name="wechat_me"),
         path("wechat/chat/", chat_list_view, name="wechat_chat"),
         path("wechat/chat/<int:pk>/", chat_detail_view, name="wechat_chat_detail"),
     ]
@@ -281,6 +299,11 @@ def register_mass_menu_item():
 @hooks.register("register_admin_menu_item")
 def register_chat_menu_item():
     return SalespersonMenuItem("Chats", reverse("wechat_chat"), icon_name="comment", order=310)
+
+
+@hooks.register("register_admin_menu_item")
+def register_me_menu_item():
+    return SalespersonMenuItem("My WeChat", reverse("wechat_me"), icon_name="user", order=312)
 
 
 @hooks.register("register_admin_menu_item")
