@@ -267,6 +267,14 @@ class ComponentStreamBlock(blocks.StreamBlock):
     products = ProductListBlock()
     contact = ContactButtonBlock()
 
+    def get_prep_value(self, value):
+        """Sanitize rich text even when a body is assigned as raw JSON (API, import, scripts)."""
+        prepped = super().get_prep_value(value)
+        for item in prepped or []:
+            if item.get("type") == "rich_text" and isinstance(item.get("value"), str):
+                item["value"] = clean_stored(item["value"])
+        return prepped
+
     class Meta:
         block_counts = {"carousel": {"max_num": 3}}
 
