@@ -37,6 +37,7 @@ from django.urls import include, path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
 from trackers.models import Event, Visitor  # noqa: E402
+from trackers.queue import redis_client  # noqa: E402
 from trackers.share import share_token_make, share_token_verify  # noqa: E402
 
 DEVICES = 2000
@@ -107,7 +108,10 @@ def batches(run: str, total: int, size: int):
         index += 1
 
 
-def run_endpoint(client: Client, url: str, token: str, run: str, total: int, size: int) -> float:
+def run_endpoint(
+    client: Client, url: str, token: str, run: str, total: int, size: int
+) -> tuple[float, float]:
+    """(seconds answering the requests, seconds storing what they queued)."""
     bodies = [
         json.dumps({"token": token, "device": f"bench-device-{device:05d}", "events": events})
         for device, events in batches(run, total, size)
@@ -117,11 +121,14 @@ def run_endpoint(client: Client, url: str, token: str, run: str, total: int, siz
         response = client.post(url, data=body, content_type="application/json")
         if response.status_code != 202:
             raise SystemExit(f"{url} answered {response.status_code}: {response.content[:200]!r}")
-    if url == "/t/":
-        from trackers.tasks import events_drain
+    answered = time.perf_counter() - started
+    if url != "/t/":
+        return answered, 0.0
+    from trackers.tasks import events_drain
 
-        events_drain.apply()  # store whatever the in-request drains left queued
-    return time.perf_counter() - started
+    started = time.perf_counter()
+    events_drain.apply()  # what a worker does next to the web process
+    return answered, time.perf_counter() - started
 
 
 def main() -> None:
@@ -131,43 +138,40 @@ def main() -> None:
     args = parser.parse_args()
     if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql") or not settings.REDIS_URL:
         raise SystemExit("needs DATABASE_URL (PostgreSQL) and REDIS_URL")
-    from trackers.queue import redis_client
-
     redis_client().delete("trk:events", "trk:drain-lock", "trk:drain-pending")
     enterprise, salesperson = setup_enterprise()
     token = share_token_make(
         enterprise_id=enterprise.pk, salesperson_id=salesperson.pk, kind="article", target_id=1
     )
     results = {}
+    # The drain is deferred while requests are answered (as if a worker ran elsewhere), then timed;
+    # events_per_s counts both, one after the other, in this one process.
     with override_settings(
         ROOT_URLCONF="bench.ingest",
         TRACKING_RATE_LIMIT={"requests": 0, "ip_requests": 0},
-        TRACKING_DRAIN_DEBOUNCE_SECONDS=1,
+        TRACKING_DRAIN_DEBOUNCE_SECONDS=3600,
     ):
         client = Client()
         for size in (20, 50):
+            redis_client().set("trk:drain-pending", 1, ex=3600)
             run = uuid.uuid4().hex[:8]
             before = Event.objects.filter(enterprise_id=enterprise.pk).count()
-            seconds = run_endpoint(client, "/t/", token, run, args.events, size)
+            answered, storing = run_endpoint(client, "/t/", token, run, args.events, size)
             stored = Event.objects.filter(enterprise_id=enterprise.pk).count() - before
-            # replay the same events once: the endpoint accepts them, storage keeps one copy
-            replay_seconds = run_endpoint(client, "/t/", token, run, min(args.events, 10_000), size)
+            replayed = min(args.events, 10_000)
+            run_endpoint(client, "/t/", token, run, replayed, size)  # a client retrying: stored once
             after_replay = Event.objects.filter(enterprise_id=enterprise.pk).count() - before
             results[size] = {
-                "events_per_s": round(args.events / seconds),
-                "seconds": round(seconds, 2),
+                "events_per_s": round(args.events / (answered + storing)),
+                "accept_events_per_s": round(args.events / answered),
+                "store_events_per_s": round(args.events / storing),
                 "stored": stored,
                 "stored_after_replay": after_replay,
-                "replay_events_per_s": round(min(args.events, 10_000) / replay_seconds),
             }
-            print(
-                f"batch {size}: {args.events} events in {seconds:.2f}s = "
-                f"{results[size]['events_per_s']} ev/s, "
-                f"stored {stored}, after replay {after_replay}",
-                flush=True,
-            )
+            print(f"batch {size}: {json.dumps(results[size])}", flush=True)
+        redis_client().delete("trk:drain-pending")
         run = uuid.uuid4().hex[:8]
-        naive_seconds = run_endpoint(client, "/naive/", token, run, args.naive_events, 50)
+        naive_seconds, _ = run_endpoint(client, "/naive/", token, run, args.naive_events, 50)
         naive_rate = round(args.naive_events / naive_seconds)
         print(
             f"naive batch 50: {args.naive_events} events in {naive_seconds:.2f}s = {naive_rate} ev/s",
@@ -182,6 +186,8 @@ def main() -> None:
                 "stored": results[50]["stored"],
                 "sent": args.events,
                 "events_per_s_batch20": results[20]["events_per_s"],
+                "accept_events_per_s": results[50]["accept_events_per_s"],
+                "store_events_per_s": results[50]["store_events_per_s"],
                 "speedup": round(results[50]["events_per_s"] / naive_rate, 1),
             }
         )

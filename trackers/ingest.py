@@ -164,6 +164,7 @@ def events_accept(*, payload, client_ip: str = "", enterprise_key: str | None = 
     low, high = (now - MAX_PAST.total_seconds()) * 1000, (now + MAX_FUTURE.total_seconds()) * 1000
     rejected: Counter = Counter()
     seen: set[str] = set()
+    entry_kind = context.kind_code
     rows = []
     for event in events:
         if not isinstance(event, dict):
@@ -191,7 +192,7 @@ def events_accept(*, payload, client_ip: str = "", enterprise_key: str | None = 
         if seconds is None or scroll is None:
             rejected["bad_value"] += 1
             continue
-        target = _parse_target(event.get("target"), context.kind_code, context.target_id)
+        target = _parse_target(event.get("target"), entry_kind, context.target_id)
         if target is None:
             rejected["bad_target"] += 1
             continue
@@ -204,7 +205,7 @@ def events_accept(*, payload, client_ip: str = "", enterprise_key: str | None = 
     message = {
         "e": context.enterprise_id,
         "s": context.salesperson_id,
-        "k": context.kind_code,
+        "k": entry_kind,
         "t": context.target_id,
         "f": context.forwarder_id,
         "d": context.depth,
