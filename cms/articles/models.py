@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -176,6 +177,11 @@ class ArticlePage(Page):
             return self.last_published_at.date()
         stamp = self.first_published_at or self.last_published_at
         return stamp.date() if stamp else None
+
+    def serve(self, request, *args, **kwargs):
+        if not self.is_enabled:
+            raise Http404("This article is not available.")
+        return super().serve(request, *args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
