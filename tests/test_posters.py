@@ -146,3 +146,38 @@ def test_poster_of_a_form_page_points_at_its_share_url(template, enterprise_a, s
     assert poster.target_kind == "form" and poster.share_url == share_url(form, salesperson_a)
     image = Image.open(poster.image.open("rb")).convert("RGB")
     assert decode(image.crop((500, 1080, 720, 1300))) == [poster.share_url]
+
+
+def _template_payload(background, **changes):
+    data = {
+        "name": "Mine", "theme": "greeting", "is_active": "on", "background": background.pk,
+        "qr_x": "40", "qr_y": "40", "qr_size": "200", "show_avatar": "", "avatar_x": "0", "avatar_y": "0",
+        "avatar_size": "96", "show_name": "on", "name_x": "10", "name_y": "10", "name_size": "30",
+        "name_colour": "#222222", "caption": "", "caption_x": "0", "caption_y": "0", "caption_size": "20",
+        "caption_colour": "#444444",
+    }
+    data.update(changes)
+    return data
+
+
+def test_salesperson_template_lands_in_their_own_library(login, template, salesperson_a, enterprise_b):
+    client = login(salesperson_a.user)
+    response = client.post(f"{URL}add/", _template_payload(template.background))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = PosterTemplate.objects.get(name="Mine")
+    assert created.library == "mine" and created.owner == salesperson_a
+    foreign = make_image(enterprise_b, "beta-bg", size=(750, 1334))
+    response = client.post(f"{URL}add/", _template_payload(foreign, name="Foreign bg"))
+    assert response.status_code == 200 and not PosterTemplate.objects.filter(name="Foreign bg").exists()
+
+
+def test_generate_view_with_own_uploaded_image(login, enterprise_a, enterprise_b, salesperson_a):
+    own = make_image(enterprise_a, "upload", size=(600, 800))
+    client = login(salesperson_a.user)
+    response = client.get(f"/admin/posters/generate/?image={own.pk}")
+    assert response.status_code == 200
+    image = Image.open(io.BytesIO(b"".join(response.streaming_content))).convert("RGB")
+    assert decode(image.crop((300, 500, 600, 800))) == [share_url(salesperson_a.card, salesperson_a)]
+    foreign = make_image(enterprise_b, "theirs")
+    assert client.get(f"/admin/posters/generate/?image={foreign.pk}").status_code == 404
+    assert client.get("/admin/posters/generate/").status_code == 400
