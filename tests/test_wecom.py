@@ -211,3 +211,23 @@ def test_a_redelivered_callback_is_applied_once(client, fake, enterprise_a, team
     assert post_callback(client, enterprise_a, callback).status_code == 200
     assert RelationshipEvent.objects.count() == 1
     assert len(fake.state.sent("welcome")) == 1
+
+
+def test_customer_added_before_login_is_linked_to_the_visitor_at_login(
+    client, fake, enterprise_a, wechat_account, team
+):
+    channel = services.channel_code_create(enterprise=enterprise_a, name="Site", salespeople=team[:1])
+    post_callback(
+        client, enterprise_a, simulate_scan(fake.state, config_id=channel.config_id, unionid="u-later")
+    )
+    contact = ExternalContact.objects.get()
+    assert contact.unionid == "u-later" and contact.visitor is None
+    code = fake.state.issue_login_code(appid=wechat_account.mini_app_id, openid="o-later", unionid="u-later")
+    visitor = services.wechat_login(enterprise=enterprise_a, code=code)
+    contact.refresh_from_db()
+    assert contact.visitor == visitor
+    # and a customer added after the login is linked at once
+    post_callback(
+        client, enterprise_a, simulate_scan(fake.state, config_id=channel.config_id, unionid="u-later")
+    )
+    assert set(ExternalContact.objects.values_list("visitor_id", flat=True)) == {visitor.pk}

@@ -9,6 +9,7 @@ class WechatConfig(AppConfig):
     def ready(self) -> None:
         from enterprises.models import Role
         from enterprises.services import register_role_permissions
+        from trackers.hooks import VISITOR_IDENTIFIED_HOOKS
         from trackers.notifications import register_channel
 
         from . import services
@@ -16,6 +17,8 @@ class WechatConfig(AppConfig):
         # TRK-4: each channel sends only to salespeople who chose it (SalespersonWeChat).
         register_channel("wechat_subscribe", services.notification_send_wechat)
         register_channel("wecom_app", services.notification_send_wecom)
+        if services.external_contacts_link_visitor not in VISITOR_IDENTIFIED_HOOKS:
+            VISITOR_IDENTIFIED_HOOKS.append(services.external_contacts_link_visitor)
 
         admins = [
             f"wechat.{action}_{model}"

@@ -240,6 +240,16 @@ def external_contact_tag(*, contact: ExternalContact, tags: list[ExternalTag]) -
     contact.tags.add(*tags)
 
 
+def external_contacts_link_visitor(*, visitor, **_) -> int:
+    """A visitor identified later (mini-program login) is linked to the WeCom customers with
+    the same unionid (tracking hook ``VISITOR_IDENTIFIED_HOOKS``)."""
+    if not visitor.unionid:
+        return 0
+    return ExternalContact.objects.filter(
+        enterprise_id=visitor.enterprise_id, unionid=visitor.unionid, visitor__isnull=True
+    ).update(visitor=visitor)
+
+
 def welcome_text(*, channel: ChannelCode | None, account: WeChatAccount | None) -> str:
     """Per-channel welcome message, else the enterprise-wide one."""
     if channel is not None and channel.welcome_message.strip():
