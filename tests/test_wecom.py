@@ -231,3 +231,31 @@ def test_customer_added_before_login_is_linked_to_the_visitor_at_login(
         client, enterprise_a, simulate_scan(fake.state, config_id=channel.config_id, unionid="u-later")
     )
     assert set(ExternalContact.objects.values_list("visitor_id", flat=True)) == {visitor.pk}
+
+
+def test_salesperson_is_told_when_a_customer_adds_or_removes_them(
+    client, fake, enterprise_a, wechat_account, team, django_capture_on_commit_callbacks
+):
+    profile = team[0].wechat_profile
+    profile.notification_channel = "wecom_app"
+    profile.save()
+    channel = services.channel_code_create(enterprise=enterprise_a, name="Booth", salespeople=team[:1])
+    scan = simulate_scan(fake.state, config_id=channel.config_id, name="Zhao Liu")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_callback(client, enterprise_a, scan)
+        post_callback(
+            client,
+            enterprise_a,
+            simulate_relationship_change(
+                fake.state,
+                corp_id=wechat_account.corp_id,
+                change_type="del_follow_user",
+                userid="user0",
+                external_userid=scan["external_userid"],
+            ),
+        )
+    texts = [message["text"]["content"] for message in fake.state.sent("app_message")]
+    assert texts == [
+        "New WeCom customer: Zhao Liu\nChannel: Booth",
+        "Zhao Liu removed you on WeCom\nChannel: Booth",
+    ]

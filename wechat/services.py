@@ -345,9 +345,14 @@ def wecom_callback_handle(*, account: WeChatAccount, message: dict[str, str]) ->
                 "salesperson" if change == RelationshipEvent.Kind.REMOVED_BY_SALESPERSON else "customer"
             )
             contact.save(update_fields=["removed_at", "removed_by"])
-    return RelationshipEvent.objects.create(
+    event = RelationshipEvent.objects.create(
         enterprise=enterprise, contact=contact, kind=change, occurred_at=now
     )
+    if change in _NOTICE_TITLES:
+        from .tasks import relationship_notice_task
+
+        transaction.on_commit(lambda: relationship_notice_task.delay(event.pk))
+    return event
 
 
 # --- mass messages (企业群发) ------------------------------------------------------------------------
@@ -672,31 +677,74 @@ def chat_reply_notify(*, conversation_id: int, message_id: int) -> bool:
 # --- notification channels (TRK-4) -------------------------------------------------------------
 
 
+def salesperson_notice_send(*, enterprise_id: int, salesperson_id: int, title: str, body: str = "") -> str:
+    """Send a notice through the salesperson's chosen channel; returns the channel used ("" for none)."""
+    profile = SalespersonWeChat.objects.filter(salesperson_id=salesperson_id).first()
+    account = WeChatAccount.objects.filter(enterprise_id=enterprise_id).first()
+    if profile is None or account is None:
+        return ""
+    if (
+        profile.notification_channel == "wechat_subscribe"
+        and profile.openid
+        and account.subscribe_template_id
+    ):
+        adapter.mini_program_client(account).subscribe_send(
+            openid=profile.openid,
+            template_id=account.subscribe_template_id,
+            data={"thing1": title, "thing2": body or title},
+            page="pages/notifications/index",
+        )
+        return "wechat_subscribe"
+    if profile.notification_channel == "wecom_app" and profile.wecom_userid and account.agent_id:
+        adapter.wecom_client(account, app=True).send_app_message(
+            agent_id=account.agent_id, userid=profile.wecom_userid, text=title + (f"\n{body}" if body else "")
+        )
+        return "wecom_app"
+    return ""
+
+
 def notification_send_wechat(notification) -> None:
-    """Subscription message to a salesperson who chose WeChat (their mini-program openid)."""
+    """TRK-4 channel: subscription message to a salesperson who chose WeChat (mini-program openid)."""
     profile = SalespersonWeChat.objects.filter(salesperson_id=notification.salesperson_id).first()
-    if profile is None or profile.notification_channel != "wechat_subscribe" or not profile.openid:
-        return
-    account = WeChatAccount.objects.filter(enterprise_id=notification.enterprise_id).first()
-    if account is None or not account.subscribe_template_id:
-        return
-    adapter.mini_program_client(account).subscribe_send(
-        openid=profile.openid,
-        template_id=account.subscribe_template_id,
-        data={"thing1": notification.title, "thing2": notification.body or notification.title},
-        page="pages/notifications/index",
-    )
+    if profile is not None and profile.notification_channel == "wechat_subscribe":
+        salesperson_notice_send(
+            enterprise_id=notification.enterprise_id,
+            salesperson_id=notification.salesperson_id,
+            title=notification.title,
+            body=notification.body,
+        )
 
 
 def notification_send_wecom(notification) -> None:
-    """WeCom app message to a salesperson who chose WeCom."""
+    """TRK-4 channel: WeCom app message to a salesperson who chose WeCom."""
     profile = SalespersonWeChat.objects.filter(salesperson_id=notification.salesperson_id).first()
-    if profile is None or profile.notification_channel != "wecom_app" or not profile.wecom_userid:
-        return
-    account = WeChatAccount.objects.filter(enterprise_id=notification.enterprise_id).first()
-    if account is None or not account.agent_id:
-        return
-    text = notification.title + (f"\n{notification.body}" if notification.body else "")
-    adapter.wecom_client(account, app=True).send_app_message(
-        agent_id=account.agent_id, userid=profile.wecom_userid, text=text
-    )
+    if profile is not None and profile.notification_channel == "wecom_app":
+        salesperson_notice_send(
+            enterprise_id=notification.enterprise_id,
+            salesperson_id=notification.salesperson_id,
+            title=notification.title,
+            body=notification.body,
+        )
+
+
+_NOTICE_TITLES = {
+    RelationshipEvent.Kind.ADDED: "New WeCom customer: {name}",
+    RelationshipEvent.Kind.REMOVED_BY_CUSTOMER: "{name} removed you on WeCom",
+}
+
+
+def relationship_notice(*, event_id: int) -> str:
+    """Tell the salesperson a customer added or removed them (idempotent per event via the task)."""
+    event = RelationshipEvent.objects.select_related("contact__channel").filter(pk=event_id).first()
+    if event is None or event.kind not in _NOTICE_TITLES:
+        return ""
+    contact = event.contact
+    title = _NOTICE_TITLES[event.kind].format(name=contact.name or contact.external_userid)
+    body = f"Channel: {contact.channel.name}" if contact.channel else ""
+    try:
+        return salesperson_notice_send(
+            enterprise_id=event.enterprise_id, salesperson_id=contact.salesperson_id, title=title, body=body
+        )
+    except adapter.WeChatError as error:
+        logger.info("relationship notice not sent: %s", error)
+        return ""

@@ -18,3 +18,8 @@ def mass_message_task_sync_task(task_id: int) -> str:
 @shared_task
 def chat_reply_notify_task(conversation_id: int, message_id: int) -> bool:
     return services.chat_reply_notify(conversation_id=conversation_id, message_id=message_id)
+
+
+@shared_task
+def relationship_notice_task(event_id: int) -> str:
+    return services.relationship_notice(event_id=event_id)
