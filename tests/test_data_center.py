@@ -165,7 +165,9 @@ def test_graphql_track_events_with_a_bad_token_has_a_stable_code(salesperson_a):
     assert "Traceback" not in result.errors[0].message
 
 
-def test_admin_screens_render_scoped_figures_and_load_the_local_chart_library(traffic, login, admin_a, admin_b):
+def test_admin_screens_render_scoped_figures_and_load_the_local_chart_library(
+    traffic, login, admin_a, admin_b
+):
     from trackers.models import Visitor
 
     client = login(admin_a)
@@ -181,3 +183,45 @@ def test_admin_screens_render_scoped_figures_and_load_the_local_chart_library(tr
     assert client.get(f"/admin/data-center/visitors/{visitor_a.pk}/").status_code == 200
     # another enterprise's visitor does not exist for this admin
     assert client.get(f"/admin/data-center/visitors/{visitor_b.pk}/").status_code == 404
+
+
+def test_admin_edits_the_precise_user_rule_with_per_field_errors(login, admin_a, salesperson_a):
+    from trackers.models import TrackingSettings
+
+    client = login(admin_a)
+    assert client.get("/admin/data-center/rules/").status_code == 200
+    bad = client.post(
+        "/admin/data-center/rules/",
+        {
+            "precise_min_clicks": "-1",
+            "precise_min_read_seconds": "30",
+            "intent_half_life_days": "7",
+            "intent_medium_score": "50",
+            "intent_high_score": "10",
+            "notify_throttle_seconds": "600",
+            "session_timeout_seconds": "600",
+        },
+    )
+    assert bad.status_code == 200
+    assert set(bad.context["form"].errors) == {"precise_min_clicks", "intent_high_score"}
+    good = client.post(
+        "/admin/data-center/rules/",
+        {
+            "precise_min_clicks": "5",
+            "precise_min_read_seconds": "90",
+            "intent_half_life_days": "3",
+            "intent_medium_score": "20",
+            "intent_high_score": "60",
+            "notify_throttle_seconds": "300",
+            "session_timeout_seconds": "900",
+        },
+    )
+    assert good.status_code == 302
+    rules = TrackingSettings.objects.get(enterprise=admin_a.membership.enterprise)
+    assert (rules.precise_min_clicks, rules.precise_min_read_seconds) == (5, 90)
+
+
+def test_a_salesperson_cannot_edit_the_rules(login, salesperson_a):
+    response = login(salesperson_a.user).get("/admin/data-center/rules/")
+    # Wagtail turns PermissionDenied into a redirect to the dashboard with a message
+    assert (response.status_code, response.url) == (302, "/admin/")

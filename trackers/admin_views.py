@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from enterprises.models import Role
 from enterprises.selectors import scope_for_user
 
 from . import selectors
+from .derived import tracking_settings_forget
+from .models import TrackingSettings
 from .queue import rejects_totals
 from .registry import UnknownKind, kind_code
 
@@ -88,3 +93,44 @@ def visitor_detail_view(request, visitor_id: int):
         "timeline": selectors.visitor_timeline(scope=scope, visitor=visitor, limit=200),
     }
     return render(request, "trackers/visitor_detail.html", context)
+
+
+class TrackingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = TrackingSettings
+        fields = [
+            "precise_min_clicks",
+            "precise_min_read_seconds",
+            "intent_half_life_days",
+            "intent_medium_score",
+            "intent_high_score",
+            "notify_throttle_seconds",
+            "session_timeout_seconds",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        medium, high = data.get("intent_medium_score"), data.get("intent_high_score")
+        if medium is not None and high is not None and medium >= high:
+            self.add_error("intent_high_score", "Must be above the medium score.")
+        if (data.get("intent_half_life_days") or 0) <= 0:
+            self.add_error("intent_half_life_days", "Must be more than 0 days.")
+        return data
+
+
+def tracking_settings_view(request):
+    """The enterprise's precise-user rule (ART-10), intent thresholds and notification timing."""
+    from enterprises.selectors import enterprise_for_user
+
+    enterprise = enterprise_for_user(request.user)
+    membership = getattr(request.user, "membership", None)
+    if enterprise is None or membership is None or membership.role not in (Role.OWNER, Role.ADMIN):
+        raise PermissionDenied
+    instance, _ = TrackingSettings.objects.get_or_create(enterprise=enterprise)
+    form = TrackingSettingsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        tracking_settings_forget(enterprise.pk)
+        messages.success(request, "Tracking rules saved.")
+        return redirect("trackers_settings")
+    return render(request, "trackers/settings.html", {"form": form})

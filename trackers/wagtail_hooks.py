@@ -9,6 +9,7 @@ from . import admin_views
 def register_data_center_urls():
     return [
         path("data-center/", admin_views.data_center_view, name="trackers_data_center"),
+        path("data-center/rules/", admin_views.tracking_settings_view, name="trackers_settings"),
         path(
             "data-center/content/<str:kind>/<int:target_id>/",
             admin_views.content_detail_view,
