@@ -182,3 +182,23 @@ def test_template_admin_is_per_enterprise(login, admin_a, admin_b, enterprise_a,
     assert client.get(f"/admin/snippets/cards/cardtemplate/edit/{mine.pk}/").status_code == 200
     assert client.get(f"/admin/snippets/cards/cardtemplate/edit/{theirs.pk}/").status_code == 404
     assert CardModule.objects.filter(template=mine).count() == 7
+
+
+def test_chosen_articles_of_own_enterprise_only(login, admin_a, enterprise_a, enterprise_b, salesperson_a):
+    from cms.articles.services import article_create
+    from cms.cards.models import CardArticle
+
+    own = article_create(enterprise=enterprise_a, title="Our story", publish=True)
+    draft = article_create(enterprise=enterprise_a, title="Draft")
+    foreign = article_create(enterprise=enterprise_b, title="Their story", publish=True)
+    card = salesperson_a.card
+    for order, page in enumerate((own, draft)):
+        CardArticle.objects.create(card=card, page=page, sort_order=order)
+    assert card_effective(salesperson=salesperson_a).module("articles").data == [own.page_ptr]
+    payload = _edit_payload(card, **{
+        "articles-TOTAL_FORMS": "1", "articles-0-page": str(foreign.pk), "articles-0-ORDER": "1",
+        "articles-0-id": "", "articles-0-DELETE": "",
+    })
+    response = login(admin_a).post(f"{URL}edit/{card.pk}/", payload)
+    assert response.status_code == 200 and "Choose an article of your enterprise" in response.content.decode()
+    assert not CardArticle.objects.filter(card=card, page=foreign).exists()

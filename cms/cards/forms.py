@@ -7,19 +7,21 @@ from enterprises.models import Salesperson
 
 
 class CardForm(EnterpriseChoicesForm):
-    """Chosen articles must be pages of the card's own enterprise site."""
+    """Choices confined to the enterprise; chosen articles must be pages of its own site."""
 
-    def clean(self):
-        cleaned = super().clean()
-        enterprise = self.instance.enterprise if self.instance.enterprise_id else None
-        root = enterprise.site.root_page if enterprise else None
-        articles = getattr(self, "formsets", {}).get("articles")
-        if articles is not None and root is not None:
-            for form in articles.forms:
-                page = form.cleaned_data.get("page") if hasattr(form, "cleaned_data") else None
-                if page is not None and not page.path.startswith(root.path):
-                    form.add_error("page", "Choose an article of your enterprise.")
-        return cleaned
+    def is_valid(self) -> bool:
+        # Child formsets are validated after the parent's clean(), so check them here.
+        valid = super().is_valid()
+        articles = self.formsets.get("articles")
+        if articles is None or not self.instance.enterprise_id:
+            return valid
+        root = self.instance.enterprise.site.root_page.path
+        for form in articles.forms:
+            page = getattr(form, "cleaned_data", {}).get("page")
+            if page is not None and not page.path.startswith(root):
+                form.add_error("page", "Choose an article of your enterprise.")
+                valid = False
+        return valid
 
 
 class TemplateApplyForm(forms.Form):

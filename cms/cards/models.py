@@ -7,6 +7,7 @@ The template decides which modules a card shows, their labels and order, for eve
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -115,6 +116,13 @@ class CardArticle(Orderable):
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
 
     panels = [PageChooserPanel("page", page_type="articles.ArticlePage")]
+
+    def clean(self) -> None:
+        card = getattr(self, "card", None)
+        if self.page_id is None or card is None or card.enterprise_id is None:
+            return
+        if not self.page.path.startswith(card.enterprise.site.root_page.path):
+            raise ValidationError({"page": "Choose an article of your enterprise."})
 
 
 class CardTagLike(models.Model):

@@ -41,7 +41,8 @@ def _module_data(key: str, card: Card, template: CardTemplate | None):
     if key == CardModuleKey.PRODUCTS:
         return [p for p in card.products.all() if p.is_active and p.enterprise_id == card.enterprise_id]
     if key == CardModuleKey.ARTICLES:
-        return [a.page for a in card.articles.all() if a.page.live]
+        root = card.enterprise.site.root_page.path
+        return [a.page for a in card.articles.all() if a.page.live and a.page.path.startswith(root)]
     if key == CardModuleKey.ENTERPRISE:
         return {"name": card.enterprise.name, "intro": template.enterprise_intro if template else ""}
     if key == CardModuleKey.CUSTOM:
@@ -55,7 +56,7 @@ def card_effective(*, salesperson: Salesperson) -> EffectiveCard | None:
     None when the salesperson has no card, the card is off the shelf or they are inactive.
     """
     card = (
-        Card.objects.select_related("enterprise", "photo", "salesperson")
+        Card.objects.select_related("enterprise__site__root_page", "photo", "salesperson")
         .prefetch_related(
             Prefetch("tags", queryset=CardTag.objects.order_by("sort_order")),
             "products",
