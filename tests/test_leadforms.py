@@ -155,3 +155,13 @@ def test_editor_opens_and_refuses_foreign_header_image(login, admin_a, form_page
     assert client.get(f"/admin/pages/{form_page.pk}/edit/").status_code == 200
     form = client.get(f"/admin/pages/{form_page.pk}/edit/").context["form"]
     assert not form.fields["header_image"].queryset.filter(pk=make_image(enterprise_b, "b").pk).exists()
+
+
+def test_other_enterprise_and_salespeople_cannot_edit_the_form(login, admin_b, salesperson_a, form_page):
+    for user in (admin_b, salesperson_a.user):
+        response = login(user).get(f"/admin/pages/{form_page.pk}/edit/")
+        assert response.status_code in (302, 403, 404)
+        response = login(user).post(f"/admin/pages/{form_page.pk}/edit/", {"title": "hacked"})
+        assert response.status_code in (302, 403, 404)
+    form_page.refresh_from_db()
+    assert form_page.title == "Get a quote"
