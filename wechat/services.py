@@ -14,7 +14,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -593,9 +593,13 @@ def conversation_open(*, visitor, salesperson: Salesperson) -> Conversation:
     """The visitor's chat with a salesperson; the first open posts the welcome message."""
     if visitor.enterprise_id != salesperson.enterprise_id or not salesperson.is_active:
         raise WeChatServiceError("This salesperson cannot be reached here.", "NOT_FOUND")
-    conversation, created = Conversation.objects.get_or_create(
-        visitor=visitor, salesperson=salesperson, defaults={"enterprise_id": visitor.enterprise_id}
-    )
+    try:
+        with transaction.atomic():
+            conversation, created = Conversation.objects.get_or_create(
+                visitor=visitor, salesperson=salesperson, defaults={"enterprise_id": visitor.enterprise_id}
+            )
+    except IntegrityError:  # two first opens at once: the other one created it
+        conversation, created = Conversation.objects.get(visitor=visitor, salesperson=salesperson), False
     if created:
         profile = SalespersonWeChat.objects.filter(salesperson=salesperson).first()
         account = WeChatAccount.objects.filter(enterprise_id=visitor.enterprise_id).first()
