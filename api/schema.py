@@ -6,18 +6,19 @@ Each domain's API lives in ``api/<domain>.py`` and exposes ``<Domain>Queries`` a
 
 import graphene
 
+from .content import ContentMutations, ContentQueries
 from .tracking import TrackingMutations, TrackingQueries
 from .wechat import WeChatMutations, WeChatQueries
 
 
-class Query(TrackingQueries, WeChatQueries, graphene.ObjectType):
+class Query(ContentQueries, TrackingQueries, WeChatQueries, graphene.ObjectType):
     ping = graphene.String(description="Liveness of the API.")
 
     def resolve_ping(root, info) -> str:
         return "pong"
 
 
-class Mutation(TrackingMutations, WeChatMutations, graphene.ObjectType):
+class Mutation(ContentMutations, TrackingMutations, WeChatMutations, graphene.ObjectType):
     pass
 
 

@@ -44,7 +44,7 @@ def enterprise_for_request(request: HttpRequest) -> Enterprise | None:
     enterprise = None
     key = request.META.get(ENTERPRISE_KEY_HEADER) or request.GET.get("enterprise")
     if key:
-        enterprise = Enterprise.objects.filter(public_key=key, is_active=True).first()
+        enterprise = Enterprise.objects.select_related("site").filter(public_key=key, is_active=True).first()
     else:
         site = Site.find_for_request(request)
         if site is not None:

@@ -1,0 +1,83 @@
+"""The /graphql/ endpoint: batched loaders, limits, and errors without internals."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from graphene.validation import depth_limit_validator
+from graphene_django.views import GraphQLView
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from graphql import ExecutionResult, GraphQLError, ValidationRule
+
+from .core.errors import INTERNAL, LIMIT
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_QUERY_BYTES = 20_000
+
+
+class AliasLimitRule(ValidationRule):
+    """Refuse alias amplification (the same expensive field asked for hundreds of times)."""
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.aliases = 0
+
+    def enter_field(self, node, *args):
+        if node.alias is not None:
+            self.aliases += 1
+            if self.aliases == MAX_ALIASES + 1:
+                self.report_error(
+                    GraphQLError(f"More than {MAX_ALIASES} aliases.", node, extensions={"code": LIMIT})
+                )
+
+
+def _limit_code(error: GraphQLError) -> GraphQLError:
+    if "exceeds maximum operation depth" in error.message:
+        error.extensions = {**(error.extensions or {}), "code": LIMIT}
+    return error
+
+
+class APIView(GraphQLView):
+    def __init__(self, *args, **kwargs):
+        rules = [depth_limit_validator(max_depth=MAX_DEPTH), AliasLimitRule]
+        if not settings.GRAPHQL_INTROSPECTION:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        kwargs.setdefault("validation_rules", rules)
+        super().__init__(*args, **kwargs)
+
+    def parse_body(self, request):
+        if len(request.body) > MAX_QUERY_BYTES:
+            return {"query": "", "_too_large": True}
+        return super().parse_body(request)
+
+    def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
+        if data.get("_too_large"):
+            return ExecutionResult(
+                errors=[GraphQLError(f"The request is larger than {MAX_QUERY_BYTES} bytes.",
+                                     extensions={"code": LIMIT})]
+            )
+        return super().execute_graphql_request(
+            request, data, query, variables, operation_name, show_graphiql
+        )
+
+    @staticmethod
+    def format_error(error):
+        if isinstance(error, GraphQLError):
+            original = error.original_error
+            if original is not None and not isinstance(original, GraphQLError):
+                logger.exception("GraphQL resolver failed", exc_info=original)
+                return {"message": "Internal error.", "extensions": {"code": INTERNAL},
+                        "path": error.path}
+            error = _limit_code(error)
+            formatted = error.formatted
+            formatted.setdefault("extensions", {}).setdefault(
+                "code", "VALIDATION" if error.path is None else INTERNAL
+            )
+            return formatted
+        logger.exception("GraphQL request failed", exc_info=error)
+        return {"message": "Internal error.", "extensions": {"code": INTERNAL}}
