@@ -9,6 +9,7 @@ from __future__ import annotations
 import graphene
 from django.core import signing
 
+from api.core.errors import api_error
 from enterprises.selectors import ENTERPRISE_KEY_HEADER, scope_for_user
 from graphql import GraphQLError
 from trackers import selectors, services
@@ -21,7 +22,7 @@ MAX_LIMIT = 200
 
 
 def _error(message: str, code: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code})
+    return api_error(message, code)
 
 
 def _scope(info):

@@ -225,3 +225,21 @@ def test_a_salesperson_cannot_edit_the_rules(login, salesperson_a):
     response = login(salesperson_a.user).get("/admin/data-center/rules/")
     # Wagtail turns PermissionDenied into a redirect to the dashboard with a message
     assert (response.status_code, response.url) == (302, "/admin/")
+
+
+def test_the_real_graphql_endpoint_serves_tracking(client, salesperson_a):
+    import json
+
+    token = token_for(salesperson_a, "article", 4)
+    body = {
+        "query": "mutation($t: String!) { trackEvents(token: $t, device: \"device-gql-0001\", "
+        'events: [{id: "e1", type: "open"}]) { accepted rejected } }',
+        "variables": {"t": token},
+    }
+    response = client.post("/graphql/", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["data"]["trackEvents"] == {"accepted": 1, "rejected": "{}"}
+    anonymous = client.post(
+        "/graphql/", data=json.dumps({"query": "{ dataCenter { days } }"}), content_type="application/json"
+    ).json()
+    assert anonymous["errors"][0]["extensions"]["code"] == "FORBIDDEN"
