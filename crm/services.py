@@ -1,0 +1,476 @@
+"""CRM writes: lead upsert (unionid/phone), assignment, release, merge, collision, follow-ups, tasks, import.
+
+Admin views, the lead-form hook and Celery tasks call these; nothing here reads a request.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from enterprises.models import Enterprise, Salesperson
+
+from .models import Collision, FollowUp, ImportJob, Lead, MergeAudit, Pool, Task
+
+PROTECTION = dt.timedelta(days=15)  # a freshly assigned lead cannot be claimed by another salesperson
+COOLDOWN = dt.timedelta(days=3)  # after release, the previous owner must wait before reclaiming
+
+
+class CrmError(Exception):
+    """A refused CRM operation; ``code`` is stable (VALIDATION, FORBIDDEN, NOT_FOUND)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _notify(*, lead: Lead, salesperson: Salesperson, kind: str, title: str, body: str = "") -> None:
+    from trackers.models import Notification
+    from trackers.notifications import notification_dispatch
+
+    notification = Notification.objects.create(
+        enterprise_id=lead.enterprise_id,
+        salesperson=salesperson,
+        visitor_id=lead.visitor_id,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        data={"lead_id": lead.pk},
+    )
+    transaction.on_commit(lambda: notification_dispatch(notification=notification))
+
+
+def lead_assign(*, lead: Lead, salesperson: Salesperson, now: dt.datetime | None = None) -> Lead:
+    """Hand a lead to a salesperson of its enterprise; it moves to ``following``."""
+    if salesperson.enterprise_id != lead.enterprise_id:
+        raise CrmError("FORBIDDEN", "Salesperson of another enterprise.")
+    now = now or timezone.now()
+    lead.salesperson = salesperson
+    lead.pool = Pool.FOLLOWING
+    lead.assigned_at = now
+    lead.protected_until = now + PROTECTION
+    lead.save(update_fields=["salesperson", "pool", "assigned_at", "protected_until", "updated_at"])
+    return lead
+
+
+def leads_assign_round_robin(*, leads: list[Lead], salespeople: list[Salesperson]) -> dict[int, int]:
+    """Deal leads out in turn so counts differ by at most one; returns lead id -> salesperson id."""
+    if not salespeople:
+        raise CrmError("VALIDATION", "Choose at least one salesperson.")
+    result = {}
+    with transaction.atomic():
+        for n, lead in enumerate(leads):
+            salesperson = salespeople[n % len(salespeople)]
+            lead_assign(lead=lead, salesperson=salesperson)
+            result[lead.pk] = salesperson.pk
+    return result
+
+
+def leads_assign_least_busy(*, leads: list[Lead], salespeople: list[Salesperson]) -> dict[int, int]:
+    """Give each lead to whoever follows the fewest leads right now (ties by id)."""
+    if not salespeople:
+        raise CrmError("VALIDATION", "Choose at least one salesperson.")
+    load = Counter(
+        dict(
+            Lead.objects.filter(salesperson__in=salespeople, pool=Pool.FOLLOWING)
+            .values_list("salesperson")
+            .annotate(n=Count("pk"))
+        )
+    )
+    result = {}
+    with transaction.atomic():
+        for lead in leads:
+            salesperson = min(salespeople, key=lambda s: (load[s.pk], s.pk))
+            lead_assign(lead=lead, salesperson=salesperson)
+            load[salesperson.pk] += 1
+            result[lead.pk] = salesperson.pk
+    return result
+
+
+def lead_release(*, lead: Lead, reason: str = "") -> Lead:
+    """Back to the to-assign pool; open collisions on it are resolved by the release."""
+    with transaction.atomic():
+        lead.salesperson = None
+        lead.pool = Pool.TO_ASSIGN
+        lead.protected_until = None
+        lead.pool_reason = reason[:200]
+        lead.save(update_fields=["salesperson", "pool", "protected_until", "pool_reason", "updated_at"])
+        Collision.objects.filter(Q(lead=lead) | Q(other_lead=lead), resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolution=f"released: {reason}"[:200]
+        )
+    return lead
+
+
+def lead_move(*, lead: Lead, pool: str, reason: str) -> Lead:
+    """Move between following and eliminated (CRM-3); a reason is required."""
+    if pool not in (Pool.FOLLOWING, Pool.ELIMINATED):
+        raise CrmError("VALIDATION", "Customers move between following and eliminated only.")
+    if not reason.strip():
+        raise CrmError("VALIDATION", "Give a reason.")
+    lead.pool = pool
+    lead.pool_reason = reason.strip()[:200]
+    lead.save(update_fields=["pool", "pool_reason", "updated_at"])
+    return lead
+
+
+def lead_convert(*, lead: Lead) -> Lead:
+    lead.is_customer = True
+    if lead.pool != Pool.ELIMINATED:
+        lead.pool = Pool.FOLLOWING
+    lead.save(update_fields=["is_customer", "pool", "updated_at"])
+    return lead
+
+
+def lead_upsert(
+    *,
+    enterprise: Enterprise,
+    salesperson: Salesperson | None,
+    unionid: str = "",
+    phone: str = "",
+    name: str = "",
+    source: str = "",
+    visitor=None,
+    pool: str = Pool.POTENTIAL,
+) -> Lead:
+    """Find the lead by unionid, else by phone, else create it (CRM-1).
+
+    Same unionid is one lead kept by its salesperson. The same phone owned by another
+    salesperson raises a collision (撞单) instead of a silent takeover.
+    """
+    if salesperson is not None and salesperson.enterprise_id != enterprise.pk:
+        salesperson = None
+    leads = Lead.objects.select_for_update().filter(enterprise=enterprise)
+    lead = leads.filter(unionid=unionid).first() if unionid else None
+    if lead is None and phone:
+        lead = leads.filter(phone=phone).filter(Q(salesperson=salesperson) | Q(salesperson__isnull=True)).first()
+    if lead is None:
+        lead = Lead.objects.create(
+            enterprise=enterprise, unionid=unionid, phone=phone, name=name, source=source,
+            visitor=visitor, pool=pool,
+        )
+    else:
+        changed = []
+        for attr, value in (("phone", phone), ("name", name), ("unionid", unionid), ("visitor", visitor)):
+            if value and not getattr(lead, attr):
+                setattr(lead, attr, value)
+                changed.append(attr)
+        if changed:
+            lead.save(update_fields=[*changed, "updated_at"])
+    if salesperson is not None and lead.salesperson_id is None:
+        lead_assign(lead=lead, salesperson=salesperson)
+    if phone:
+        collision_check(lead=lead)
+    return lead
+
+
+def collision_check(*, lead: Lead) -> Collision | None:
+    """Raise 撞单 when another salesperson owns a lead with the same phone; both are warned."""
+    if not lead.phone or lead.salesperson_id is None:
+        return None
+    other = (
+        Lead.objects.filter(enterprise_id=lead.enterprise_id, phone=lead.phone, salesperson__isnull=False)
+        .exclude(pk=lead.pk)
+        .exclude(salesperson_id=lead.salesperson_id)
+        .select_related("salesperson")
+        .first()
+    )
+    if other is None:
+        return None
+    existing = Collision.objects.filter(
+        Q(lead=lead, other_lead=other) | Q(lead=other, other_lead=lead), resolved_at__isnull=True
+    ).first()
+    if existing:
+        return existing
+    collision = Collision.objects.create(enterprise_id=lead.enterprise_id, phone=lead.phone, lead=lead, other_lead=other)
+    for mine, theirs in ((lead, other), (other, lead)):
+        _notify(
+            lead=mine, salesperson=mine.salesperson, kind="collision",
+            title=f"Collision: {mine.phone} is also followed by {theirs.salesperson}",
+        )
+    return collision
+
+
+def collision_resolve(*, collision: Collision, keep: Lead, now: dt.datetime | None = None) -> Collision:
+    """Admin decision: ``keep`` stays, the other lead is released. Protection and cooldown decide.
+
+    A lead still in its protection period wins against a claimant; the released owner
+    cannot take the phone back before the cooldown passes (checked by :func:`lead_claim`).
+    """
+    now = now or timezone.now()
+    if keep.pk not in (collision.lead_id, collision.other_lead_id):
+        raise CrmError("VALIDATION", "Keep one of the two colliding leads.")
+    loser = collision.other_lead if keep.pk == collision.lead_id else collision.lead
+    if loser.protected_until and loser.protected_until > now and not (
+        keep.protected_until and keep.protected_until > now and keep.assigned_at <= loser.assigned_at
+    ):
+        raise CrmError("FORBIDDEN", "The other lead is still protected.")
+    with transaction.atomic():
+        loser.pool_reason = f"collision lost to {keep.salesperson}"[:200]
+        loser.salesperson = None
+        loser.pool = Pool.TO_ASSIGN
+        loser.protected_until = now + COOLDOWN  # cooldown: nobody claims it back at once
+        loser.save(update_fields=["salesperson", "pool", "pool_reason", "protected_until", "updated_at"])
+        collision.resolved_at = now
+        collision.resolution = f"kept lead {keep.pk}"
+        collision.save(update_fields=["resolved_at", "resolution"])
+    return collision
+
+
+def lead_claim(*, lead: Lead, salesperson: Salesperson, now: dt.datetime | None = None) -> Lead:
+    """A salesperson takes an unowned lead from the pool, unless it is cooling down."""
+    now = now or timezone.now()
+    if lead.salesperson_id is not None:
+        raise CrmError("FORBIDDEN", "This lead is already followed.")
+    if lead.protected_until and lead.protected_until > now:
+        raise CrmError("FORBIDDEN", "This lead is cooling down; try again later.")
+    return lead_assign(lead=lead, salesperson=salesperson, now=now)
+
+
+@dataclass
+class MergePreview:
+    target_id: int | None
+    merged_ids: list[int] = field(default_factory=list)
+    result: dict = field(default_factory=dict)
+    followups: int = 0
+    error: str = ""
+
+
+def leads_merge_by_phone(*, enterprise: Enterprise, phone: str, dry_run: bool = True, actor=None) -> MergePreview:
+    """Merge leads with one phone owned by one salesperson (or none) into the oldest; dry-run first."""
+    leads = list(Lead.objects.filter(enterprise=enterprise, phone=phone).order_by("created_at", "pk"))
+    if len(leads) < 2:
+        return MergePreview(target_id=leads[0].pk if leads else None, error="Nothing to merge.")
+    owners = {lead.salesperson_id for lead in leads if lead.salesperson_id}
+    if len(owners) > 1:
+        return MergePreview(target_id=None, error="Owned by several salespeople: a collision, not a merge.")
+    target, rest = leads[0], leads[1:]
+    result = {
+        "name": target.name or next((x.name for x in rest if x.name), ""),
+        "unionid": target.unionid or next((x.unionid for x in rest if x.unionid), ""),
+        "company": target.company or next((x.company for x in rest if x.company), ""),
+        "salesperson_id": next(iter(owners), None),
+        "is_customer": any(x.is_customer for x in leads),
+    }
+    preview = MergePreview(
+        target_id=target.pk,
+        merged_ids=[x.pk for x in rest],
+        result=result,
+        followups=FollowUp.objects.filter(lead__in=rest).count(),
+    )
+    if dry_run:
+        return preview
+    with transaction.atomic():
+        snapshot = list(Lead.objects.filter(pk__in=preview.merged_ids).values("pk", "name", "unionid", "salesperson_id"))
+        tags = set(Lead.tags.through.objects.filter(lead__in=rest).values_list("tag_id", flat=True))
+        FollowUp.objects.filter(lead__in=rest).update(lead=target)
+        Task.objects.filter(lead__in=rest).update(lead=target)
+        Collision.objects.filter(lead__in=rest).delete()
+        Lead.objects.filter(pk__in=preview.merged_ids).delete()
+        for attr, value in result.items():
+            setattr(target, attr, value)
+        if target.salesperson_id and target.pool in (Pool.POTENTIAL, Pool.TO_ASSIGN):
+            target.pool = Pool.FOLLOWING
+        target.save()
+        target.tags.add(*tags)
+        MergeAudit.objects.create(
+            enterprise=enterprise, target=target, merged_ids=preview.merged_ids, snapshot=snapshot, actor=actor
+        )
+    return preview
+
+
+def lead_from_submission(submission) -> Lead | None:
+    """FORM-3 hook: the submission becomes (or updates) the sharing salesperson's lead, now following."""
+    if submission.enterprise_id is None:
+        return None
+    data = submission.form_data or {}
+    phone = next((str(v) for k, v in data.items() if "phone" in k.lower() or "mobile" in k.lower()), "")[:20]
+    name = next((str(v) for k, v in data.items() if "name" in k.lower()), "")[:80]
+    visitor = submission.visitor
+    unionid = visitor.unionid if visitor is not None else ""
+    lead = lead_upsert(
+        enterprise=submission.enterprise,
+        salesperson=submission.salesperson,
+        unionid=unionid,
+        phone=phone,
+        name=name,
+        source="form",
+        visitor=visitor,
+        pool=Pool.FOLLOWING if submission.salesperson_id else Pool.TO_ASSIGN,
+    )
+    if lead.salesperson_id and lead.pool != Pool.FOLLOWING:
+        lead.pool = Pool.FOLLOWING
+        lead.save(update_fields=["pool", "updated_at"])
+    if lead.salesperson_id:
+        _notify(
+            lead=lead, salesperson=lead.salesperson, kind="form_submit",
+            title=f"{lead} submitted {submission.page.title}",
+        )
+    return lead
+
+
+def followup_create(
+    *,
+    lead: Lead,
+    salesperson: Salesperson | None,
+    content: str,
+    status: str = FollowUp.Status.CONTACTED,
+    next_at: dt.datetime | None = None,
+) -> FollowUp:
+    """Record a follow-up; a reminder is queued for ``next_at`` (eta) after commit."""
+    if not content.strip():
+        raise CrmError("VALIDATION", "Write what happened.")
+    if status not in FollowUp.Status.values:
+        raise CrmError("VALIDATION", "Unknown status.")
+    followup = FollowUp.objects.create(
+        enterprise_id=lead.enterprise_id, lead=lead, salesperson=salesperson or lead.salesperson,
+        status=status, content=content.strip(), next_at=next_at,
+    )
+    followup_schedule(followup=followup)
+    return followup
+
+
+def followup_schedule(*, followup: FollowUp) -> None:
+    if followup.next_at is None:
+        return
+    from .tasks import followup_remind
+
+    pk, eta = followup.pk, followup.next_at
+    transaction.on_commit(lambda: followup_remind.apply_async(args=[pk], eta=eta))
+
+
+def followup_remind_due(*, followup_id: int, now: dt.datetime | None = None) -> bool:
+    """Notify the salesperson once when the follow-up is due (idempotent)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        followup = (
+            FollowUp.objects.select_for_update().select_related("lead", "salesperson").filter(pk=followup_id).first()
+        )
+        if followup is None or followup.reminded_at or followup.next_at is None or followup.salesperson is None:
+            return False
+        if followup.next_at > now + dt.timedelta(seconds=1):
+            return False
+        _notify(
+            lead=followup.lead, salesperson=followup.salesperson, kind="followup_due",
+            title=f"Follow up with {followup.lead}", body=followup.content[:500],
+        )
+        followup.reminded_at = now
+        followup.save(update_fields=["reminded_at"])
+    return True
+
+
+def task_issue(
+    *, enterprise: Enterprise, title: str, assignees: list[Salesperson], description: str = "",
+    due_at: dt.datetime | None = None, lead: Lead | None = None, created_by=None, personal: bool = False,
+) -> list[Task]:
+    """One task row per assignee (TASK-1); ``lead`` is optional ("no customer")."""
+    if not title.strip():
+        raise CrmError("VALIDATION", "Give the task a title.")
+    if any(a.enterprise_id != enterprise.pk for a in assignees) or (lead and lead.enterprise_id != enterprise.pk):
+        raise CrmError("FORBIDDEN", "Assignees and customer must belong to the enterprise.")
+    return [
+        Task.objects.create(
+            enterprise=enterprise, salesperson=a, title=title.strip(), description=description,
+            due_at=due_at, lead=lead, created_by=created_by, personal=personal,
+        )
+        for a in assignees
+    ]
+
+
+# ---- import (CRM-2) -------------------------------------------------------------------------
+
+IMPORT_FIELDS = ("name", "phone", "unionid", "company", "note")
+
+
+def _rows(filename: str, content: bytes) -> list[list[str]]:
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        return [["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)]
+    text = content.decode("utf-8-sig", errors="replace")
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+
+
+def leads_import(
+    *, enterprise: Enterprise, filename: str, content: bytes, mapping: dict[str, str] | None = None,
+    job: ImportJob | None = None,
+) -> tuple[int, list[dict]]:
+    """Import leads all-or-nothing: every row validated first; any error imports nothing.
+
+    ``mapping`` maps our field -> the file's column header (default: same name).
+    Returns (imported count, [{row, field, message}]).
+    """
+    try:
+        rows = _rows(filename, content)
+    except Exception:  # noqa: BLE001 - a corrupt file is a user error, not a crash
+        return 0, [{"row": 0, "field": "file", "message": "Cannot read this file (CSV or XLSX)."}]
+    if not rows:
+        return 0, [{"row": 0, "field": "file", "message": "The file is empty."}]
+    header = [h.lower() for h in rows[0]]
+    mapping = {f: ((mapping or {}).get(f) or f).lower() for f in IMPORT_FIELDS}
+    columns = {f: header.index(mapping[f]) for f in IMPORT_FIELDS if mapping[f] in header}
+    errors: list[dict] = []
+    if "phone" not in columns and "unionid" not in columns:
+        return 0, [{"row": 1, "field": "phone", "message": "Map a phone or unionid column."}]
+    body = [r for r in rows[1:] if any(r)]
+    if job is not None:
+        ImportJob.objects.filter(pk=job.pk).update(total=len(body), status=ImportJob.Status.RUNNING)
+    seen_phones: set[str] = set()
+    records = []
+    for n, row in enumerate(body, start=2):
+        record = {f: (row[i] if i < len(row) else "") for f, i in columns.items()}
+        phone = record.get("phone", "").replace(" ", "").replace("-", "")
+        if phone and not (phone.lstrip("+").isdigit() and 5 <= len(phone) <= 20):
+            errors.append({"row": n, "field": "phone", "message": f"Not a phone number: {phone[:30]}"})
+        if not phone and not record.get("unionid"):
+            errors.append({"row": n, "field": "phone", "message": "Phone or unionid is required."})
+        if phone and phone in seen_phones:
+            errors.append({"row": n, "field": "phone", "message": "Duplicate phone in the file."})
+        if len(record.get("name", "")) > 80:
+            errors.append({"row": n, "field": "name", "message": "Name is longer than 80 characters."})
+        seen_phones.add(phone)
+        record["phone"] = phone
+        records.append(record)
+    if errors:
+        return 0, errors
+    imported = 0
+    with transaction.atomic():
+        for n, record in enumerate(records, start=1):
+            lead = lead_upsert(
+                enterprise=enterprise, salesperson=None, unionid=record.get("unionid", "")[:64],
+                phone=record["phone"], name=record.get("name", "")[:80], source="import", pool=Pool.TO_ASSIGN,
+            )
+            if record.get("company") and not lead.company:
+                lead.company = record["company"][:120]
+                lead.save(update_fields=["company"])
+            imported += 1
+            if job is not None and n % 200 == 0:
+                # progress is visible only after commit in other connections; kept for the final row count
+                ImportJob.objects.filter(pk=job.pk).update(processed=n)
+    return imported, []
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Celery entry: run a stored import once (idempotent: a finished job is left alone)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return job
+    with job.file.open("rb") as handle:
+        content = handle.read()
+    imported, errors = leads_import(
+        enterprise=job.enterprise, filename=job.file.name, content=content, mapping=job.mapping, job=job
+    )
+    job.refresh_from_db()
+    job.imported = imported
+    job.processed = job.total
+    job.errors = errors[:500]
+    job.status = ImportJob.Status.FAILED if errors else ImportJob.Status.DONE
+    job.save(update_fields=["imported", "processed", "errors", "status"])
+    return job

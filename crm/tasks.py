@@ -1,0 +1,26 @@
+"""Celery entry points: follow-up reminders (at their time, plus a beat scan) and imports."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+from .models import FollowUp
+
+
+@shared_task
+def followup_remind(followup_id: int) -> bool:
+    return services.followup_remind_due(followup_id=followup_id)
+
+
+@shared_task
+def followups_due_scan() -> int:
+    """Safety net for reminders whose eta message was lost: remind everything already due."""
+    due = FollowUp.objects.filter(next_at__lte=timezone.now(), reminded_at__isnull=True).values_list("pk", flat=True)
+    return sum(services.followup_remind_due(followup_id=pk) for pk in list(due[:1000]))
+
+
+@shared_task
+def import_job_run(job_id: int) -> str:
+    return services.import_job_run(job_id=job_id).status

@@ -1,0 +1,81 @@
+"""CRM screens: every viewset scoped by enterprise and, for owned data, by salesperson scope."""
+
+from __future__ import annotations
+
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
+
+from enterprises.selectors import scope_for_user
+from enterprises.viewsets import EnterpriseSnippetViewSet
+
+from .models import Collision, FollowUp, Lead, MarketingTask, Tag, Task
+
+
+class LeadViewSet(EnterpriseSnippetViewSet):
+    model = Lead
+    salesperson_field = "salesperson"
+    icon = "user"
+    menu_label = "Leads & customers"
+    list_display = ["__str__", "phone", "pool", "is_customer", "salesperson", "updated_at"]
+    list_filter = ["pool", "is_customer", "source"]
+    search_fields = ["name", "phone", "company"]
+    form_fields = ["name", "phone", "company", "pool", "pool_reason", "is_customer", "note", "tags"]
+
+
+class FollowUpViewSet(EnterpriseSnippetViewSet):
+    model = FollowUp
+    salesperson_field = "salesperson"
+    icon = "comment"
+    list_display = ["lead", "status", "next_at", "salesperson", "created_at"]
+    list_filter = ["status"]
+    form_fields = ["lead", "status", "content", "next_at"]
+
+
+class TaskViewSet(EnterpriseSnippetViewSet):
+    model = Task
+    salesperson_field = "salesperson"
+    icon = "tasks"
+    list_display = ["title", "salesperson", "status", "due_at", "lead"]
+    list_filter = ["status", "personal"]
+    search_fields = ["title"]
+    form_fields = ["title", "salesperson", "description", "due_at", "status", "lead"]
+
+
+class TagViewSet(EnterpriseSnippetViewSet):
+    model = Tag
+    icon = "tag"
+    list_display = ["group", "name", "automatic"]
+    form_fields = ["group", "name", "automatic"]
+
+
+class CollisionViewSet(EnterpriseSnippetViewSet):
+    model = Collision
+    icon = "warning"
+    list_display = ["phone", "lead", "other_lead", "created_at", "resolved_at"]
+    form_fields = ["resolution"]
+
+    def scoped_queryset(self, request):
+        # Admins only: a salesperson must not learn the other side of a collision from here.
+        if not scope_for_user(request.user).sees_whole_enterprise:
+            return self.model.objects.none()
+        return super().scoped_queryset(request)
+
+
+class MarketingTaskViewSet(EnterpriseSnippetViewSet):
+    model = MarketingTask
+    icon = "pick"
+    list_display = ["title", "target_kind", "target_id", "deadline"]
+    form_fields = [
+        "title", "target_kind", "target_id", "starts_at", "deadline",
+        "target_shares", "target_views", "target_new_leads",
+    ]
+
+
+class CrmGroup(SnippetViewSetGroup):
+    menu_label = "CRM"
+    menu_icon = "group"
+    menu_order = 250
+    items = (LeadViewSet, FollowUpViewSet, TaskViewSet, TagViewSet, CollisionViewSet, MarketingTaskViewSet)
+
+
+register_snippet(CrmGroup)
