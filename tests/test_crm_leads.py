@@ -1,0 +1,147 @@
+"""Lead pool: import (all-or-nothing), unionid merge, assignment fairness, FORM-3 hook."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from crm import services
+from crm.models import ImportJob, Lead, Pool
+from crm.services import CrmError
+from tests.factories import make_salesperson
+
+
+def test_import_with_bad_rows_reports_them_and_imports_nothing(enterprise_a):
+    # given a CSV whose third and fourth data rows are broken
+    content = (
+        "Full name,Mobile,company\n"
+        "Ann,13800000001,Acme\n"
+        "Bob,13800000002,\n"
+        "Cid,not-a-phone,\n"
+        ",,\n"
+        "Dee,13800000001,\n"
+    ).encode()
+    # when imported with a column mapping
+    imported, errors = services.leads_import(
+        enterprise=enterprise_a, filename="leads.csv", content=content,
+        mapping={"name": "Full name", "phone": "Mobile"},
+    )
+    # then every bad row is named and nothing is stored
+    assert imported == 0
+    assert {(e["row"], e["field"]) for e in errors} == {(4, "phone"), (5, "phone")}
+    assert "Duplicate" in next(e["message"] for e in errors if e["row"] == 5)
+    assert not Lead.objects.exists()
+
+
+def test_import_xlsx_maps_columns_into_the_to_assign_pool(enterprise_a):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Name", "Phone", "Company"])
+    sheet.append(["Ann", "13800000001", "Acme"])
+    sheet.append(["Bob", 13800000002, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    imported, errors = services.leads_import(enterprise=enterprise_a, filename="x.xlsx", content=buffer.getvalue())
+    assert (imported, errors) == (2, [])
+    ann = Lead.objects.get(phone="13800000001")
+    assert (ann.name, ann.company, ann.pool, ann.enterprise) == ("Ann", "Acme", Pool.TO_ASSIGN, enterprise_a)
+
+
+def test_import_junk_file_is_a_clear_error(enterprise_a):
+    imported, errors = services.leads_import(enterprise=enterprise_a, filename="x.xlsx", content=b"\x00junk")
+    assert imported == 0 and errors[0]["field"] == "file"
+
+
+def test_import_job_records_status_and_counts(enterprise_a, admin_a):
+    from django.core.files.base import ContentFile
+
+    job = ImportJob.objects.create(enterprise=enterprise_a, created_by=admin_a)
+    job.file.save("leads.csv", ContentFile(b"phone\n13800000001\n13800000002\n"))
+    from crm.tasks import import_job_run
+
+    assert import_job_run(job.pk) == "done"
+    job.refresh_from_db()
+    assert (job.total, job.processed, job.imported) == (2, 2, 2)
+    assert import_job_run(job.pk) == "done"  # idempotent
+    assert Lead.objects.count() == 2
+
+
+def test_same_unionid_is_one_lead_kept_by_its_salesperson(enterprise_a, salesperson_a, other_salesperson_a):
+    first = services.lead_upsert(enterprise=enterprise_a, salesperson=salesperson_a, unionid="u-1", name="Ann")
+    second = services.lead_upsert(
+        enterprise=enterprise_a, salesperson=other_salesperson_a, unionid="u-1", phone="13800000009"
+    )
+    assert first.pk == second.pk
+    second.refresh_from_db()
+    assert second.salesperson == salesperson_a
+    assert second.phone == "13800000009"
+    assert Lead.objects.filter(unionid="u-1").count() == 1
+
+
+def test_same_unionid_in_two_enterprises_are_two_leads(enterprise_a, enterprise_b, salesperson_a, salesperson_b):
+    a = services.lead_upsert(enterprise=enterprise_a, salesperson=salesperson_a, unionid="u-1")
+    b = services.lead_upsert(enterprise=enterprise_b, salesperson=salesperson_b, unionid="u-1")
+    assert a.pk != b.pk
+
+
+def test_round_robin_is_fair(enterprise_a):
+    people = [make_salesperson(enterprise_a) for _ in range(3)]
+    leads = [Lead.objects.create(enterprise=enterprise_a, pool=Pool.TO_ASSIGN) for _ in range(10)]
+    result = services.leads_assign_round_robin(leads=leads, salespeople=people)
+    counts = sorted(list(result.values()).count(p.pk) for p in people)
+    assert counts == [3, 3, 4]
+    assert set(Lead.objects.values_list("pool", flat=True)) == {Pool.FOLLOWING}
+
+
+def test_least_busy_fills_the_lightest_first(enterprise_a):
+    busy, idle = make_salesperson(enterprise_a), make_salesperson(enterprise_a)
+    for _ in range(3):
+        services.lead_assign(lead=Lead.objects.create(enterprise=enterprise_a), salesperson=busy)
+    leads = [Lead.objects.create(enterprise=enterprise_a) for _ in range(4)]
+    result = services.leads_assign_least_busy(leads=leads, salespeople=[busy, idle])
+    assert list(result.values()).count(idle.pk) == 3 and list(result.values()).count(busy.pk) == 1
+
+
+def test_assign_to_another_enterprise_is_refused(enterprise_a, salesperson_b):
+    lead = Lead.objects.create(enterprise=enterprise_a)
+    with pytest.raises(CrmError) as exc:
+        services.lead_assign(lead=lead, salesperson=salesperson_b)
+    assert exc.value.code == "FORBIDDEN"
+
+
+def test_release_then_cooldown_claim(enterprise_a, salesperson_a):
+    lead = services.lead_assign(lead=Lead.objects.create(enterprise=enterprise_a), salesperson=salesperson_a)
+    services.lead_release(lead=lead, reason="no answer")
+    lead.refresh_from_db()
+    assert (lead.salesperson, lead.pool) == (None, Pool.TO_ASSIGN)
+    services.lead_claim(lead=lead, salesperson=salesperson_a)
+    assert lead.salesperson == salesperson_a
+
+
+def test_form_submission_becomes_a_following_lead_and_notifies(enterprise_a, salesperson_a):
+    from cms.leadforms.services import form_submit, leadform_create
+    from trackers.models import Notification, Visitor
+
+    # given a live lead form and a visitor who came through salesperson A's share
+    page = leadform_create(
+        enterprise=enterprise_a, title="Get a quote",
+        fields=[{"label": "Name", "field_type": "singleline", "required": True},
+                {"label": "Mobile", "field_type": "phone", "required": True}],
+    )
+    visitor = Visitor.objects.create(enterprise=enterprise_a, unionid="u-form")
+    data = {"name": "Ann", "mobile": "13800138000"}
+    # when the visitor submits it (the real hook list, no stubs)
+    result = form_submit(form_page=page, data=data, visitor=visitor, salesperson=salesperson_a)
+    # then the lead is A's, following, with the unionid and phone, and A is notified
+    assert result.ok
+    lead = Lead.objects.get()
+    assert (lead.salesperson, lead.pool, lead.unionid, lead.visitor) == (
+        salesperson_a, Pool.FOLLOWING, "u-form", visitor
+    )
+    assert "13800138000" in lead.phone
+    assert Notification.objects.filter(salesperson=salesperson_a, kind="form_submit").count() == 1
+    # and a second submission updates the same lead
+    assert form_submit(form_page=page, data=data, visitor=visitor, salesperson=salesperson_a).ok
+    assert Lead.objects.count() == 1
