@@ -178,6 +178,13 @@ class ArticlePage(Page):
         stamp = self.first_published_at or self.last_published_at
         return stamp.date() if stamp else None
 
+    def with_content_json(self, content):
+        """Library membership is not content: publishing an old revision keeps the current owner."""
+        obj = super().with_content_json(content)
+        for name in ("enterprise_id", "library", "owner_salesperson_id", "copied_from_id", "created_at"):
+            setattr(obj, name, getattr(self, name))
+        return obj
+
     def serve(self, request, *args, **kwargs):
         if not self.is_enabled:
             raise Http404("This article is not available.")

@@ -113,12 +113,10 @@ def article_effective_view(*, article: ArticlePage, salesperson: Salesperson | N
     recommended: list[ArticlePage] = []
     more: list[ArticlePage] = []
     if modules["recommendations"] and enterprise_id:
+        chosen = list(settings_row.recommended_articles.all()) if settings_row.pk else []
         if settings_row.recommendation_mode == RecommendationMode.SALESPERSON and personal is not None:
-            chosen = personal.recommended_articles.all()
-        elif settings_row.pk:
-            chosen = settings_row.recommended_articles.all()
-        else:
-            chosen = []
+            # A salesperson who picked nothing yet falls back to the enterprise's picks.
+            chosen = list(personal.recommended_articles.all()) or chosen
         readable = {a.pk for a in articles_readable(enterprise=article.enterprise)}
         recommended = [a for a in chosen if a.pk in readable and a.pk != article.pk][:MAX_RECOMMENDED]
         excluded = {article.pk, *(a.pk for a in recommended)}

@@ -92,7 +92,8 @@ def article_create(
         cover=cover,
         body=body or [],
         owner_salesperson=owner_salesperson,
-        owner=user,
+        # Wagtail lets a salesperson ("add" permission only) edit the pages they own.
+        owner=user or (owner_salesperson.user if owner_salesperson else None),
         live=False,
         **fields,
     )
@@ -175,9 +176,9 @@ def article_settings_update(
     row.full_clean(exclude=["enterprise"])
     if recommended is not None:
         _check_recommended(recommended, enterprise.pk)
-    row.save()
     if recommended is not None:
-        row.recommended_articles.set(recommended)
+        row.recommended_articles.set(recommended)  # parental: stored by the save below
+    row.save()
     return row
 
 
@@ -193,9 +194,9 @@ def salesperson_article_settings_update(
     row.full_clean(exclude=["enterprise", "salesperson"])
     if recommended is not None:
         _check_recommended(recommended, salesperson.enterprise_id)
-    row.save()
     if recommended is not None:
-        row.recommended_articles.set(recommended)
+        row.recommended_articles.set(recommended)  # parental: stored by the save below
+    row.save()
     return row
 
 

@@ -173,9 +173,7 @@ def article_buttons(page, user, next_url=None, view_name=None):
         return
     article = page.specific_deferred
     if article.library == Library.PLATFORM and not user.is_superuser:
-        yield ListingButton(
-            "Copy to my library", reverse("articles_copy_hot", args=[page.pk]), priority=10
-        )
+        yield ListingButton("Copy to my library", reverse("articles_copy_hot", args=[page.pk]), priority=10)
     salesperson = getattr(user, "salesperson", None)
     if salesperson is not None and article.owner_salesperson_id == salesperson.pk:
         yield ListingButton(
@@ -203,13 +201,38 @@ def _page_scope_q(user) -> Q | None:
     return q | Q(articlepage__library=Library.PLATFORM)
 
 
+def _scope_pages(pages, user):
+    q = _page_scope_q(user)
+    if q is None:
+        return pages
+    # An id list (not a join) so the page search backend can apply it too.
+    from wagtail.models import Page
+
+    return pages.filter(pk__in=list(Page.objects.filter(q).values_list("pk", flat=True)))
+
+
 @hooks.register("construct_page_chooser_queryset")
 def scope_page_chooser(pages, request):
-    q = _page_scope_q(request.user)
-    return pages if q is None else pages.filter(q)
+    return _scope_pages(pages, request.user)
 
 
 @hooks.register("construct_explorer_page_queryset")
 def scope_explorer(parent_page, pages, request):
-    q = _page_scope_q(request.user)
-    return pages if q is None else pages.filter(q)
+    return _scope_pages(pages, request.user)
+
+
+@hooks.register("after_create_page")
+def mark_personal_article(request, page):
+    """An article a salesperson writes in the editor belongs to their own library."""
+    salesperson = getattr(request.user, "salesperson", None)
+    specific = page.specific
+    if (
+        isinstance(specific, ArticlePage)
+        and salesperson is not None
+        and not scope_for_user(request.user).sees_whole_enterprise
+        and specific.enterprise_id == salesperson.enterprise_id
+        and specific.owner_salesperson_id is None
+    ):
+        ArticlePage.objects.filter(pk=specific.pk).update(
+            owner_salesperson=salesperson, library=Library.PERSONAL
+        )
