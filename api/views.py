@@ -12,6 +12,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from graphql import ExecutionResult, GraphQLError, ValidationRule
 
 from .core.errors import INTERNAL, LIMIT
+from .core.persisted import document_hash, persisted_documents, requested_hash
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,22 @@ class APIView(GraphQLView):
             return {"query": "", "_too_large": True}
         return super().parse_body(request)
 
+    def get_graphql_params(self, request, data):
+        query, variables, operation_name, id = super().get_graphql_params(request, data)
+        wanted = requested_hash(data)
+        if wanted is not None:
+            query = persisted_documents().get(wanted)
+            request._persisted_unknown = query is None
+        elif query and settings.GRAPHQL_PERSISTED_ONLY:
+            request._persisted_unknown = document_hash(query) not in persisted_documents()
+        return query, variables, operation_name, id
+
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
+        if getattr(request, "_persisted_unknown", False):
+            unknown = GraphQLError(
+                "Unknown persisted operation.", extensions={"code": "PERSISTED_QUERY_NOT_FOUND"}
+            )
+            return ExecutionResult(errors=[unknown])
         if data.get("_too_large"):
             return ExecutionResult(
                 errors=[GraphQLError(f"The request is larger than {MAX_QUERY_BYTES} bytes.",

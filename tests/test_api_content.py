@@ -209,3 +209,41 @@ def test_junk_gets_clear_errors_never_a_500(client, enterprise_a):
                                HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key)
         assert response.status_code in (200, 400)
         assert "Traceback" not in response.content.decode()
+
+
+# --- the clients' operation documents and persisted operations --------------------------------
+
+
+def test_every_operation_document_validates_against_the_schema():
+    from api.core.persisted import OPERATIONS_DIR
+    from api.schema import schema
+    from graphql import parse, validate
+
+    documents = sorted(OPERATIONS_DIR.glob("*.graphql"))
+    assert len(documents) >= 8
+    for path in documents:
+        errors = validate(schema.graphql_schema, parse(path.read_text()))
+        assert not errors, (path.name, errors)
+
+
+def test_persisted_operation_runs_by_hash(client, enterprise_a):
+    from api.core.persisted import document_hash, persisted_documents
+
+    article = article_create(enterprise=enterprise_a, title="By hash", publish=True)
+    text = next(t for t in persisted_documents().values() if t.startswith("query Article("))
+    body = {
+        "extensions": {"persistedQuery": {"sha256Hash": document_hash(text)}},
+        "variables": {"id": article.pk},
+    }
+    response = client.post("/graphql/", data=json.dumps(body), content_type="application/json",
+                           HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key)
+    assert response.json()["data"]["article"]["title"] == "By hash"
+
+
+def test_unknown_hash_and_free_text_are_refused_when_persisted_only(client, enterprise_a, settings):
+    settings.GRAPHQL_PERSISTED_ONLY = True
+    unknown = {"extensions": {"persistedQuery": {"sha256Hash": "0" * 64}}}
+    response = client.post("/graphql/", data=json.dumps(unknown), content_type="application/json",
+                           HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key)
+    assert codes(response.json()) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert codes(gql(client, enterprise_a, "{ ping }")) == ["PERSISTED_QUERY_NOT_FOUND"]
