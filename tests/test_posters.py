@@ -181,3 +181,18 @@ def test_generate_view_with_own_uploaded_image(login, enterprise_a, enterprise_b
     foreign = make_image(enterprise_b, "theirs")
     assert client.get(f"/admin/posters/generate/?image={foreign.pk}").status_code == 404
     assert client.get("/admin/posters/generate/").status_code == 400
+
+
+def test_generate_view_for_a_page_of_own_site_only(
+    login, template, enterprise_a, enterprise_b, salesperson_a
+):
+    from cms.leadforms.services import leadform_create
+
+    fields = [{"label": "Name", "field_type": "singleline"}]
+    own = leadform_create(enterprise=enterprise_a, title="Quote", fields=fields)
+    foreign = leadform_create(enterprise=enterprise_b, title="Beta quote", fields=fields)
+    client = login(salesperson_a.user)
+    response = client.get(f"/admin/posters/generate/?template={template.pk}&page={own.pk}")
+    assert response.status_code == 200
+    assert GeneratedPoster.objects.get(salesperson=salesperson_a).target_kind == "form"
+    assert client.get(f"/admin/posters/generate/?template={template.pk}&page={foreign.pk}").status_code == 404

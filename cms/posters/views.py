@@ -1,10 +1,11 @@
-"""Admin view: a salesperson generates a poster of their card (or a product) from a template or image."""
+"""Admin view: a salesperson makes a poster of their card, a product or a page (template or own image)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponseBadRequest
 from wagtail.images import get_image_model
+from wagtail.models import Page
 
 from cms.cards.models import Card
 from cms.products.models import Product
@@ -18,7 +19,13 @@ def poster_generate(request):
     salesperson = getattr(request.user, "salesperson", None)
     if salesperson is None:
         raise PermissionDenied
-    if request.GET.get("product"):
+    if request.GET.get("page"):
+        # an article, lead form or microsite page of the salesperson's own site
+        root = salesperson.enterprise.site.root_page
+        target = get_scoped_object_or_404(
+            Page.objects.live().filter(path__startswith=root.path), pk=request.GET["page"]
+        ).specific
+    elif request.GET.get("product"):
         target = get_scoped_object_or_404(
             Product.objects.filter(enterprise_id=salesperson.enterprise_id), pk=request.GET["product"]
         )
