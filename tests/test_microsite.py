@@ -147,3 +147,59 @@ def test_enterprise_b_cannot_see_or_edit_a_microsite(who, request, login, enterp
     assert b"Nav 1" not in explorer.content
     chooser = client.get("/admin/choose-page/", {"q": "Nav"})
     assert b"Nav 1" not in chooser.content
+
+
+def test_demo_seed_builds_microsite_and_libraries_idempotently(
+    enterprise_a, admin_a, salesperson_a, other_salesperson_a
+):
+    from cms.articles import demo as articles_demo
+    from cms.articles.models import ArticleCategory, ArticlePage, Library
+    from cms.files import demo as files_demo
+    from cms.leadforms import demo as leadforms_demo
+    from cms.products import demo as products_demo
+    from enterprises.demo import DemoContext
+    from sites import demo as sites_demo
+
+    context = DemoContext(
+        enterprise=enterprise_a, admin=admin_a, salespeople=[salesperson_a, other_salesperson_a]
+    )
+
+    def seed():
+        for module in (sites_demo, products_demo, files_demo, leadforms_demo, articles_demo):
+            module.seed_content(context)
+
+    seed()
+    home = home_of(enterprise_a)
+    navs = list(MicrositeNavPage.objects.child_of(home))
+    assert len(navs) == 5
+    used = {block.block_type for page in [home.specific, *navs] for block in page.body}
+    assert used == {
+        "carousel",
+        "title_bar",
+        "divider",
+        "rich_text",
+        "image",
+        "video",
+        "articles",
+        "file",
+        "form",
+        "products",
+        "contact",
+    }
+    assert ArticleCategory.objects.filter(enterprise=enterprise_a).count() == 3
+    visible = (
+        ArticlePage.objects.filter(enterprise=enterprise_a).count()
+        + ArticlePage.objects.filter(library=Library.PLATFORM).count()
+    )
+    assert visible == 12
+    counts = (
+        ArticlePage.objects.count(),
+        MicrositeNavPage.objects.count(),
+        home.specific.get_latest_revision().pk,
+    )
+    seed()
+    assert (
+        ArticlePage.objects.count(),
+        MicrositeNavPage.objects.count(),
+        home_of(enterprise_a).get_latest_revision().pk,
+    ) == counts

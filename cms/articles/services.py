@@ -80,13 +80,14 @@ def article_create(
     owner_salesperson: Salesperson | None = None,
     user=None,
     publish: bool = False,
+    slug: str | None = None,
     **fields,
 ) -> ArticlePage:
     """Create an article in a library (platform when ``enterprise`` is None) as a draft or published."""
     index = article_library_index(enterprise=enterprise)
     article = ArticlePage(
         title=title,
-        slug=_unique_slug(index, title),
+        slug=_unique_slug(index, slug or title),
         summary=summary,
         author=author,
         cover=cover,
