@@ -350,7 +350,7 @@ def followup_remind_due(*, followup_id: int, now: dt.datetime | None = None) -> 
     now = now or timezone.now()
     with transaction.atomic():
         followup = (
-            FollowUp.objects.select_for_update().select_related("lead", "salesperson").filter(pk=followup_id).first()
+            FollowUp.objects.select_for_update(of=("self",)).select_related("lead", "salesperson").filter(pk=followup_id).first()
         )
         if followup is None or followup.reminded_at or followup.next_at is None or followup.salesperson is None:
             return False
