@@ -34,8 +34,10 @@ from .core.errors import FORBIDDEN, VALIDATION, api_error, not_found
 from .core.loaders import (
     RENDITION_FILTERS,
     form_fields_loader,
+    image_loader,
     latest_articles_loader,
     rendition_url,
+    want_image_ids,
     want_images,
 )
 
@@ -156,6 +158,9 @@ class ProductType(graphene.ObjectType):
     mall_url = graphene.String()
     miniprogram_path = graphene.String()
 
+    def resolve_cover(product, info):
+        return image_loader(info).get(product.cover_id) if product.cover_id else None
+
     def resolve_price(product, info):
         return str(product.price) if product.price is not None else None
 
@@ -167,6 +172,9 @@ class FileType(graphene.ObjectType):
     kind = graphene.String()
     url = graphene.String()
     cover = graphene.Field(ImageType)
+
+    def resolve_cover(file, info):
+        return image_loader(info).get(file.cover_id) if file.cover_id else None
 
     def resolve_url(file, info):
         stored = file.file
@@ -393,10 +401,6 @@ def _images_of(value) -> list:
     elif isinstance(value, list | tuple) or value.__class__.__name__ == "ListValue":
         for item in value:
             found.extend(_images_of(item))
-    else:
-        cover = getattr(value, "cover", None)
-        if cover is not None and hasattr(cover, "get_rendition"):
-            found.append(cover)
     return found
 
 
@@ -416,6 +420,10 @@ def stream_blocks(info, enterprise_id: int, stream) -> list:
     for block in blocks:
         if isinstance(block, ArticleListBlockType):
             want_images(info, [a.cover for a in block.articles or []])
+        elif isinstance(block, ProductListBlockType):
+            want_image_ids(info, [p.cover_id for p in block.products or []])
+        elif isinstance(block, FileBlockType) and block.file is not None:
+            want_image_ids(info, [block.file.cover_id])
     return blocks
 
 

@@ -32,29 +32,44 @@ def codes(result) -> list[str]:
 
 
 def blocks_for(enterprise, n: int) -> list[dict]:
-    """n blocks cycling through every block type, with images, products, a form and articles."""
-    image = make_image(enterprise, title="pic")
-    product = Product.objects.create(enterprise=enterprise, name="Tea")
-    form = leadform_create(
-        enterprise=enterprise, title=f"Form {n}",
-        fields=[{"label": "Phone", "field_type": "phone", "required": True}],
-    )
-    cycle = [
-        {"type": "carousel", "value": {"slides": [{"image": image.pk, "caption": "Hi",
-                                                   "link": {"link_type": "url", "url": "https://e.example"}}],
-                                       "autoplay_seconds": 3}},
-        {"type": "title_bar", "value": {"title": "Welcome", "subtitle": ""}},
-        {"type": "divider", "value": {"style": "line", "height": 8}},
-        {"type": "rich_text", "value": '<p>Hello <a href="javascript:alert(1)">x</a></p>'},
-        {"type": "image", "value": {"image": image.pk, "caption": "c"}},
-        {"type": "video", "value": {"url": "https://v.example/a.mp4", "poster": image.pk, "title": "v"}},
-        {"type": "articles", "value": {"title": "Latest", "articles": [], "category": None,
-                                       "latest_count": 3, "layout": "list"}},
-        {"type": "form", "value": {"form": form.pk, "title": "Tell us"}},
-        {"type": "products", "value": {"title": "Buy", "products": [product.pk], "layout": "grid"}},
-        {"type": "contact", "value": {"label": "Consult", "action": "consult", "style": "primary"}},
+    """n blocks cycling through every block type; every block embeds its own image/product/form."""
+    forms = [
+        leadform_create(
+            enterprise=enterprise, title=f"Form {i}",
+            fields=[{"label": "Phone", "field_type": "phone", "required": True}],
+        )
+        for i in range(max(1, n // 10))
     ]
-    return [cycle[i % len(cycle)] for i in range(n)]
+
+    def block(i: int) -> dict:
+        image = make_image(enterprise, title=f"pic{i}")
+        kind = i % 10
+        if kind == 0:
+            return {"type": "carousel", "value": {"slides": [
+                {"image": image.pk, "caption": "Hi", "link": {"link_type": "url", "url": "https://e.example"}}
+            ], "autoplay_seconds": 3}}
+        if kind == 1:
+            return {"type": "title_bar", "value": {"title": "Welcome", "subtitle": ""}}
+        if kind == 2:
+            return {"type": "divider", "value": {"style": "line", "height": 8}}
+        if kind == 3:
+            return {"type": "rich_text", "value": '<p>Hello <a href="javascript:alert(1)">x</a></p>'}
+        if kind == 4:
+            return {"type": "image", "value": {"image": image.pk, "caption": "c"}}
+        if kind == 5:
+            return {"type": "video",
+                    "value": {"url": "https://v.example/a.mp4", "poster": image.pk, "title": "v"}}
+        if kind == 6:
+            return {"type": "articles", "value": {"title": "Latest", "articles": [], "category": None,
+                                                  "latest_count": 3, "layout": "list"}}
+        if kind == 7:
+            return {"type": "form", "value": {"form": forms[i // 10].pk, "title": "Tell us"}}
+        if kind == 8:
+            product = Product.objects.create(enterprise=enterprise, name=f"Tea {i}", cover=image)
+            return {"type": "products", "value": {"title": "Buy", "products": [product.pk], "layout": "grid"}}
+        return {"type": "contact", "value": {"label": "Consult", "action": "consult", "style": "primary"}}
+
+    return [block(i) for i in range(n)]
 
 
 def publish_home(enterprise, body) -> MicrositeHomePage:
@@ -101,7 +116,7 @@ def test_microsite_body_is_typed_with_embeds_resolved(client, enterprise_a, sale
     assert "javascript:" not in site["body"][3]["html"]
     assert site["body"][6]["articles"][0]["title"] == "News 1"
     assert site["body"][7]["form"]["fields"] == [{"name": "phone", "type": "phone", "required": True}]
-    assert site["body"][8]["products"][0]["name"] == "Tea"
+    assert site["body"][8]["products"][0]["name"] == "Tea 8"
 
 
 @pytest.mark.parametrize("block_count", [5, 50, 200])
