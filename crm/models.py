@@ -28,9 +28,7 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["group", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["enterprise", "group", "name"], name="crm_tag_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "group", "name"], name="crm_tag_unique")]
 
     def __str__(self) -> str:
         return f"{self.group} / {self.name}"
@@ -146,6 +144,9 @@ class MergeAudit(models.Model):
     actor = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"Merge into lead {self.target_id}"
+
 
 class Task(models.Model):
     """An issued task or personal to-do (TASK-1/2), one row per assignee; optional customer."""
@@ -165,7 +166,9 @@ class Task(models.Model):
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     personal = models.BooleanField(default=False)
-    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -223,3 +226,6 @@ class ImportJob(models.Model):
     imported = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"

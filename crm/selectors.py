@@ -35,7 +35,12 @@ def task_queryset(*, scope: Scope) -> QuerySet[Task]:
 
 def task_progress(*, scope: Scope, title: str) -> dict[int, dict[str, int]]:
     """Per assignee counts per status for one issued task (TASK-2)."""
-    rows = task_queryset(scope=scope).filter(title=title).values("salesperson_id", "status").annotate(n=Count("pk"))
+    rows = (
+        task_queryset(scope=scope)
+        .filter(title=title)
+        .values("salesperson_id", "status")
+        .annotate(n=Count("pk"))
+    )
     out: dict[int, dict[str, int]] = {}
     for row in rows:
         out.setdefault(row["salesperson_id"], {})[row["status"]] = row["n"]
@@ -90,8 +95,10 @@ def marketing_task_progress(*, scope: Scope, task: MarketingTask) -> list[Market
     }
     leads = dict(
         Lead.objects.filter(
-            enterprise_id=task.enterprise_id, salesperson_id__in=salespeople,
-            created_at__gte=task.starts_at, created_at__lte=task.deadline,
+            enterprise_id=task.enterprise_id,
+            salesperson_id__in=salespeople,
+            created_at__gte=task.starts_at,
+            created_at__lte=task.deadline,
         )
         .values_list("salesperson_id")
         .annotate(n=Count("pk"))

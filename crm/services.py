@@ -149,11 +149,18 @@ def lead_upsert(
     leads = Lead.objects.select_for_update().filter(enterprise=enterprise)
     lead = leads.filter(unionid=unionid).first() if unionid else None
     if lead is None and phone:
-        lead = leads.filter(phone=phone).filter(Q(salesperson=salesperson) | Q(salesperson__isnull=True)).first()
+        lead = (
+            leads.filter(phone=phone).filter(Q(salesperson=salesperson) | Q(salesperson__isnull=True)).first()
+        )
     if lead is None:
         lead = Lead.objects.create(
-            enterprise=enterprise, unionid=unionid, phone=phone, name=name, source=source,
-            visitor=visitor, pool=pool,
+            enterprise=enterprise,
+            unionid=unionid,
+            phone=phone,
+            name=name,
+            source=source,
+            visitor=visitor,
+            pool=pool,
         )
     else:
         changed = []
@@ -188,10 +195,14 @@ def collision_check(*, lead: Lead) -> Collision | None:
     ).first()
     if existing:
         return existing
-    collision = Collision.objects.create(enterprise_id=lead.enterprise_id, phone=lead.phone, lead=lead, other_lead=other)
+    collision = Collision.objects.create(
+        enterprise_id=lead.enterprise_id, phone=lead.phone, lead=lead, other_lead=other
+    )
     for mine, theirs in ((lead, other), (other, lead)):
         _notify(
-            lead=mine, salesperson=mine.salesperson, kind="collision",
+            lead=mine,
+            salesperson=mine.salesperson,
+            kind="collision",
             title=f"Collision: {mine.phone} is also followed by {theirs.salesperson}",
         )
     return collision
@@ -207,8 +218,12 @@ def collision_resolve(*, collision: Collision, keep: Lead, now: dt.datetime | No
     if keep.pk not in (collision.lead_id, collision.other_lead_id):
         raise CrmError("VALIDATION", "Keep one of the two colliding leads.")
     loser = collision.other_lead if keep.pk == collision.lead_id else collision.lead
-    if loser.protected_until and loser.protected_until > now and not (
-        keep.protected_until and keep.protected_until > now and keep.assigned_at <= loser.assigned_at
+    if (
+        loser.protected_until
+        and loser.protected_until > now
+        and not (
+            keep.protected_until and keep.protected_until > now and keep.assigned_at <= loser.assigned_at
+        )
     ):
         raise CrmError("FORBIDDEN", "The other lead is still protected.")
     with transaction.atomic():
@@ -242,7 +257,9 @@ class MergePreview:
     error: str = ""
 
 
-def leads_merge_by_phone(*, enterprise: Enterprise, phone: str, dry_run: bool = True, actor=None) -> MergePreview:
+def leads_merge_by_phone(
+    *, enterprise: Enterprise, phone: str, dry_run: bool = True, actor=None
+) -> MergePreview:
     """Merge leads with one phone owned by one salesperson (or none) into the oldest; dry-run first."""
     leads = list(Lead.objects.filter(enterprise=enterprise, phone=phone).order_by("created_at", "pk"))
     if len(leads) < 2:
@@ -267,7 +284,9 @@ def leads_merge_by_phone(*, enterprise: Enterprise, phone: str, dry_run: bool = 
     if dry_run:
         return preview
     with transaction.atomic():
-        snapshot = list(Lead.objects.filter(pk__in=preview.merged_ids).values("pk", "name", "unionid", "salesperson_id"))
+        snapshot = list(
+            Lead.objects.filter(pk__in=preview.merged_ids).values("pk", "name", "unionid", "salesperson_id")
+        )
         tags = set(Lead.tags.through.objects.filter(lead__in=rest).values_list("tag_id", flat=True))
         FollowUp.objects.filter(lead__in=rest).update(lead=target)
         Task.objects.filter(lead__in=rest).update(lead=target)
@@ -280,7 +299,11 @@ def leads_merge_by_phone(*, enterprise: Enterprise, phone: str, dry_run: bool = 
         target.save()
         target.tags.add(*tags)
         MergeAudit.objects.create(
-            enterprise=enterprise, target=target, merged_ids=preview.merged_ids, snapshot=snapshot, actor=actor
+            enterprise=enterprise,
+            target=target,
+            merged_ids=preview.merged_ids,
+            snapshot=snapshot,
+            actor=actor,
         )
     return preview
 
@@ -309,7 +332,9 @@ def lead_from_submission(submission) -> Lead | None:
         lead.save(update_fields=["pool", "updated_at"])
     if lead.salesperson_id:
         _notify(
-            lead=lead, salesperson=lead.salesperson, kind="form_submit",
+            lead=lead,
+            salesperson=lead.salesperson,
+            kind="form_submit",
             title=f"{lead} submitted {submission.page.title}",
         )
     return lead
@@ -329,8 +354,12 @@ def followup_create(
     if status not in FollowUp.Status.values:
         raise CrmError("VALIDATION", "Unknown status.")
     followup = FollowUp.objects.create(
-        enterprise_id=lead.enterprise_id, lead=lead, salesperson=salesperson or lead.salesperson,
-        status=status, content=content.strip(), next_at=next_at,
+        enterprise_id=lead.enterprise_id,
+        lead=lead,
+        salesperson=salesperson or lead.salesperson,
+        status=status,
+        content=content.strip(),
+        next_at=next_at,
     )
     followup_schedule(followup=followup)
     return followup
@@ -350,15 +379,26 @@ def followup_remind_due(*, followup_id: int, now: dt.datetime | None = None) -> 
     now = now or timezone.now()
     with transaction.atomic():
         followup = (
-            FollowUp.objects.select_for_update(of=("self",)).select_related("lead", "salesperson").filter(pk=followup_id).first()
+            FollowUp.objects.select_for_update(of=("self",))
+            .select_related("lead", "salesperson")
+            .filter(pk=followup_id)
+            .first()
         )
-        if followup is None or followup.reminded_at or followup.next_at is None or followup.salesperson is None:
+        if (
+            followup is None
+            or followup.reminded_at
+            or followup.next_at is None
+            or followup.salesperson is None
+        ):
             return False
         if followup.next_at > now + dt.timedelta(seconds=1):
             return False
         _notify(
-            lead=followup.lead, salesperson=followup.salesperson, kind="followup_due",
-            title=f"Follow up with {followup.lead}", body=followup.content[:500],
+            lead=followup.lead,
+            salesperson=followup.salesperson,
+            kind="followup_due",
+            title=f"Follow up with {followup.lead}",
+            body=followup.content[:500],
         )
         followup.reminded_at = now
         followup.save(update_fields=["reminded_at"])
@@ -366,18 +406,33 @@ def followup_remind_due(*, followup_id: int, now: dt.datetime | None = None) -> 
 
 
 def task_issue(
-    *, enterprise: Enterprise, title: str, assignees: list[Salesperson], description: str = "",
-    due_at: dt.datetime | None = None, lead: Lead | None = None, created_by=None, personal: bool = False,
+    *,
+    enterprise: Enterprise,
+    title: str,
+    assignees: list[Salesperson],
+    description: str = "",
+    due_at: dt.datetime | None = None,
+    lead: Lead | None = None,
+    created_by=None,
+    personal: bool = False,
 ) -> list[Task]:
     """One task row per assignee (TASK-1); ``lead`` is optional ("no customer")."""
     if not title.strip():
         raise CrmError("VALIDATION", "Give the task a title.")
-    if any(a.enterprise_id != enterprise.pk for a in assignees) or (lead and lead.enterprise_id != enterprise.pk):
+    if any(a.enterprise_id != enterprise.pk for a in assignees) or (
+        lead and lead.enterprise_id != enterprise.pk
+    ):
         raise CrmError("FORBIDDEN", "Assignees and customer must belong to the enterprise.")
     return [
         Task.objects.create(
-            enterprise=enterprise, salesperson=a, title=title.strip(), description=description,
-            due_at=due_at, lead=lead, created_by=created_by, personal=personal,
+            enterprise=enterprise,
+            salesperson=a,
+            title=title.strip(),
+            description=description,
+            due_at=due_at,
+            lead=lead,
+            created_by=created_by,
+            personal=personal,
         )
         for a in assignees
     ]
@@ -393,13 +448,19 @@ def _rows(filename: str, content: bytes) -> list[list[str]]:
         from openpyxl import load_workbook
 
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        return [["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)]
+        return [
+            ["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
     text = content.decode("utf-8-sig", errors="replace")
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
 
 
 def leads_import(
-    *, enterprise: Enterprise, filename: str, content: bytes, mapping: dict[str, str] | None = None,
+    *,
+    enterprise: Enterprise,
+    filename: str,
+    content: bytes,
+    mapping: dict[str, str] | None = None,
     job: ImportJob | None = None,
 ) -> tuple[int, list[dict]]:
     """Import leads all-or-nothing: every row validated first; any error imports nothing.
@@ -444,8 +505,13 @@ def leads_import(
     with transaction.atomic():
         for n, record in enumerate(records, start=1):
             lead = lead_upsert(
-                enterprise=enterprise, salesperson=None, unionid=record.get("unionid", "")[:64],
-                phone=record["phone"], name=record.get("name", "")[:80], source="import", pool=Pool.TO_ASSIGN,
+                enterprise=enterprise,
+                salesperson=None,
+                unionid=record.get("unionid", "")[:64],
+                phone=record["phone"],
+                name=record.get("name", "")[:80],
+                source="import",
+                pool=Pool.TO_ASSIGN,
             )
             if record.get("company") and not lead.company:
                 lead.company = record["company"][:120]

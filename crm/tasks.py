@@ -17,7 +17,9 @@ def followup_remind(followup_id: int) -> bool:
 @shared_task
 def followups_due_scan() -> int:
     """Safety net for reminders whose eta message was lost: remind everything already due."""
-    due = FollowUp.objects.filter(next_at__lte=timezone.now(), reminded_at__isnull=True).values_list("pk", flat=True)
+    due = FollowUp.objects.filter(next_at__lte=timezone.now(), reminded_at__isnull=True).values_list(
+        "pk", flat=True
+    )
     return sum(services.followup_remind_due(followup_id=pk) for pk in list(due[:1000]))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
@@ -19,7 +20,10 @@ class LeadViewSet(EnterpriseSnippetViewSet):
     list_display = ["__str__", "phone", "pool", "is_customer", "salesperson", "updated_at"]
     list_filter = ["pool", "is_customer", "source"]
     search_fields = ["name", "phone", "company"]
-    form_fields = ["name", "phone", "company", "pool", "pool_reason", "is_customer", "note", "tags"]
+    panels = [
+        FieldPanel(name)
+        for name in ["name", "phone", "company", "pool", "pool_reason", "is_customer", "note", "tags"]
+    ]
 
 
 class FollowUpViewSet(EnterpriseSnippetViewSet):
@@ -28,7 +32,7 @@ class FollowUpViewSet(EnterpriseSnippetViewSet):
     icon = "comment"
     list_display = ["lead", "status", "next_at", "salesperson", "created_at"]
     list_filter = ["status"]
-    form_fields = ["lead", "status", "content", "next_at"]
+    panels = [FieldPanel(name) for name in ["lead", "status", "content", "next_at"]]
 
 
 class TaskViewSet(EnterpriseSnippetViewSet):
@@ -38,21 +42,23 @@ class TaskViewSet(EnterpriseSnippetViewSet):
     list_display = ["title", "salesperson", "status", "due_at", "lead"]
     list_filter = ["status", "personal"]
     search_fields = ["title"]
-    form_fields = ["title", "salesperson", "description", "due_at", "status", "lead"]
+    panels = [
+        FieldPanel(name) for name in ["title", "salesperson", "description", "due_at", "status", "lead"]
+    ]
 
 
 class TagViewSet(EnterpriseSnippetViewSet):
     model = Tag
     icon = "tag"
     list_display = ["group", "name", "automatic"]
-    form_fields = ["group", "name", "automatic"]
+    panels = [FieldPanel(name) for name in ["group", "name", "automatic"]]
 
 
 class CollisionViewSet(EnterpriseSnippetViewSet):
     model = Collision
     icon = "warning"
     list_display = ["phone", "lead", "other_lead", "created_at", "resolved_at"]
-    form_fields = ["resolution"]
+    panels = [FieldPanel(name) for name in ["resolution"]]
 
     def scoped_queryset(self, request):
         # Admins only: a salesperson must not learn the other side of a collision from here.
@@ -65,9 +71,18 @@ class MarketingTaskViewSet(EnterpriseSnippetViewSet):
     model = MarketingTask
     icon = "pick"
     list_display = ["title", "target_kind", "target_id", "deadline"]
-    form_fields = [
-        "title", "target_kind", "target_id", "starts_at", "deadline",
-        "target_shares", "target_views", "target_new_leads",
+    panels = [
+        FieldPanel(name)
+        for name in [
+            "title",
+            "target_kind",
+            "target_id",
+            "starts_at",
+            "deadline",
+            "target_shares",
+            "target_views",
+            "target_new_leads",
+        ]
     ]
 
 

@@ -1,4 +1,4 @@
-"""Customers: move with a reason, phone merge with dry-run and audit, collision raised and resolved, reminders."""
+"""Customers: move with a reason, phone merge (dry-run, audit), collision, follow-up reminders."""
 
 from __future__ import annotations
 
@@ -63,16 +63,21 @@ def test_phone_merge_refuses_two_owners(enterprise_a, salesperson_a, other_sales
     assert "collision" in preview.error and Lead.objects.count() == 2
 
 
-def test_collision_raised_warns_both_and_release_resolves(enterprise_a, salesperson_a, other_salesperson_a, admin_a):
+def test_collision_raised_warns_both_and_release_resolves(
+    enterprise_a, salesperson_a, other_salesperson_a, admin_a
+):
     # given A follows a phone
     mine = services.lead_upsert(enterprise=enterprise_a, salesperson=salesperson_a, phone="13800000001")
     # when B's share brings the same phone
-    theirs = services.lead_upsert(enterprise=enterprise_a, salesperson=other_salesperson_a, phone="13800000001")
+    theirs = services.lead_upsert(
+        enterprise=enterprise_a, salesperson=other_salesperson_a, phone="13800000001"
+    )
     # then a collision is open and both are warned
     assert theirs.pk != mine.pk and theirs.salesperson == other_salesperson_a
     collision = Collision.objects.get(resolved_at__isnull=True)
     assert set(Notification.objects.filter(kind="collision").values_list("salesperson_id", flat=True)) == {
-        salesperson_a.pk, other_salesperson_a.pk
+        salesperson_a.pk,
+        other_salesperson_a.pk,
     }
     # when the second owner releases it, the collision is resolved
     services.lead_release(lead=theirs, reason="A had it first")
@@ -102,11 +107,17 @@ def test_collision_protection_and_cooldown(enterprise_a, salesperson_a, other_sa
 def test_followup_reminder_beat_scan_reminds_once(enterprise_a, salesperson_a):
     lead = _lead(enterprise_a, salesperson_a, name="Ann")
     due = FollowUp.objects.create(
-        enterprise=enterprise_a, lead=lead, salesperson=salesperson_a, content="call",
+        enterprise=enterprise_a,
+        lead=lead,
+        salesperson=salesperson_a,
+        content="call",
         next_at=timezone.now() - dt.timedelta(minutes=1),
     )
     FollowUp.objects.create(
-        enterprise=enterprise_a, lead=lead, salesperson=salesperson_a, content="later",
+        enterprise=enterprise_a,
+        lead=lead,
+        salesperson=salesperson_a,
+        content="later",
         next_at=timezone.now() + dt.timedelta(hours=1),
     )
     assert tasks.followups_due_scan() == 1
@@ -118,7 +129,9 @@ def test_followup_reminder_beat_scan_reminds_once(enterprise_a, salesperson_a):
 
 def test_followup_needs_content(enterprise_a, salesperson_a):
     with pytest.raises(CrmError) as exc:
-        services.followup_create(lead=_lead(enterprise_a, salesperson_a), salesperson=salesperson_a, content=" ")
+        services.followup_create(
+            lead=_lead(enterprise_a, salesperson_a), salesperson=salesperson_a, content=" "
+        )
     assert exc.value.code == "VALIDATION"
 
 
@@ -128,7 +141,9 @@ def test_followup_reminder_fires_through_celery_at_its_time(celery_worker, enter
     lead = _lead(enterprise_a, salesperson_a, name="Ann")
     with transaction.atomic():
         followup = services.followup_create(
-            lead=lead, salesperson=salesperson_a, content="call back",
+            lead=lead,
+            salesperson=salesperson_a,
+            content="call back",
             next_at=timezone.now() + dt.timedelta(seconds=3),
         )
     # then nothing yet, and the worker reminds once the time has come

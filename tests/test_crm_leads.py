@@ -16,16 +16,18 @@ from tests.factories import make_salesperson
 def test_import_with_bad_rows_reports_them_and_imports_nothing(enterprise_a):
     # given a CSV whose third and fourth data rows are broken
     content = (
-        "Full name,Mobile,company\n"
-        "Ann,13800000001,Acme\n"
-        "Bob,13800000002,\n"
-        "Cid,not-a-phone,\n"
-        ",,\n"
-        "Dee,13800000001,\n"
-    ).encode()
+        b"Full name,Mobile,company\n"
+        b"Ann,13800000001,Acme\n"
+        b"Bob,13800000002,\n"
+        b"Cid,not-a-phone,\n"
+        b",,\n"
+        b"Dee,13800000001,\n"
+    )
     # when imported with a column mapping
     imported, errors = services.leads_import(
-        enterprise=enterprise_a, filename="leads.csv", content=content,
+        enterprise=enterprise_a,
+        filename="leads.csv",
+        content=content,
         mapping={"name": "Full name", "phone": "Mobile"},
     )
     # then every bad row is named and nothing is stored
@@ -43,7 +45,9 @@ def test_import_xlsx_maps_columns_into_the_to_assign_pool(enterprise_a):
     sheet.append(["Bob", 13800000002, None])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    imported, errors = services.leads_import(enterprise=enterprise_a, filename="x.xlsx", content=buffer.getvalue())
+    imported, errors = services.leads_import(
+        enterprise=enterprise_a, filename="x.xlsx", content=buffer.getvalue()
+    )
     assert (imported, errors) == (2, [])
     ann = Lead.objects.get(phone="13800000001")
     assert (ann.name, ann.company, ann.pool, ann.enterprise) == ("Ann", "Acme", Pool.TO_ASSIGN, enterprise_a)
@@ -69,7 +73,9 @@ def test_import_job_records_status_and_counts(enterprise_a, admin_a):
 
 
 def test_same_unionid_is_one_lead_kept_by_its_salesperson(enterprise_a, salesperson_a, other_salesperson_a):
-    first = services.lead_upsert(enterprise=enterprise_a, salesperson=salesperson_a, unionid="u-1", name="Ann")
+    first = services.lead_upsert(
+        enterprise=enterprise_a, salesperson=salesperson_a, unionid="u-1", name="Ann"
+    )
     second = services.lead_upsert(
         enterprise=enterprise_a, salesperson=other_salesperson_a, unionid="u-1", phone="13800000009"
     )
@@ -80,7 +86,9 @@ def test_same_unionid_is_one_lead_kept_by_its_salesperson(enterprise_a, salesper
     assert Lead.objects.filter(unionid="u-1").count() == 1
 
 
-def test_same_unionid_in_two_enterprises_are_two_leads(enterprise_a, enterprise_b, salesperson_a, salesperson_b):
+def test_same_unionid_in_two_enterprises_are_two_leads(
+    enterprise_a, enterprise_b, salesperson_a, salesperson_b
+):
     a = services.lead_upsert(enterprise=enterprise_a, salesperson=salesperson_a, unionid="u-1")
     b = services.lead_upsert(enterprise=enterprise_b, salesperson=salesperson_b, unionid="u-1")
     assert a.pk != b.pk
@@ -126,9 +134,12 @@ def test_form_submission_becomes_a_following_lead_and_notifies(enterprise_a, sal
 
     # given a live lead form and a visitor who came through salesperson A's share
     page = leadform_create(
-        enterprise=enterprise_a, title="Get a quote",
-        fields=[{"label": "Name", "field_type": "singleline", "required": True},
-                {"label": "Mobile", "field_type": "phone", "required": True}],
+        enterprise=enterprise_a,
+        title="Get a quote",
+        fields=[
+            {"label": "Name", "field_type": "singleline", "required": True},
+            {"label": "Mobile", "field_type": "phone", "required": True},
+        ],
     )
     visitor = Visitor.objects.create(enterprise=enterprise_a, unionid="u-form")
     data = {"name": "Ann", "mobile": "13800138000"}
@@ -138,7 +149,10 @@ def test_form_submission_becomes_a_following_lead_and_notifies(enterprise_a, sal
     assert result.ok
     lead = Lead.objects.get()
     assert (lead.salesperson, lead.pool, lead.unionid, lead.visitor) == (
-        salesperson_a, Pool.FOLLOWING, "u-form", visitor
+        salesperson_a,
+        Pool.FOLLOWING,
+        "u-form",
+        visitor,
     )
     assert "13800138000" in lead.phone
     assert Notification.objects.filter(salesperson=salesperson_a, kind="form_submit").count() == 1

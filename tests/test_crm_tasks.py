@@ -22,8 +22,9 @@ def test_issue_task_with_and_without_customer(enterprise_a, salesperson_a, other
         enterprise=enterprise_a, title="Call back", assignees=[salesperson_a], lead=lead, created_by=admin_a
     )
     assert rows[0].lead == lead
-    rows = services.task_issue(enterprise=enterprise_a, title="Weekly report",
-                               assignees=[salesperson_a, other_salesperson_a])
+    rows = services.task_issue(
+        enterprise=enterprise_a, title="Weekly report", assignees=[salesperson_a, other_salesperson_a]
+    )
     assert {r.lead for r in rows} == {None} and len(rows) == 2
     Task.objects.filter(pk=rows[0].pk).update(status=Task.Status.DONE)
     progress = selectors.task_progress(scope=scope_for_user(admin_a), title="Weekly report")
@@ -46,10 +47,23 @@ def _events(enterprise, salesperson, article_id, kinds, when_ms, prefix):
         [f"{prefix}-{n}", kind, when_ms + n * 1000, 0, 0, TargetKind.ARTICLE, article_id]
         for n, kind in enumerate(kinds)
     ]
-    events_store([{
-        "e": enterprise.pk, "s": salesperson.pk, "k": TargetKind.ARTICLE, "t": article_id, "f": None, "d": 0,
-        "v": None, "dev": f"dev-{prefix}", "ses": "", "r": when_ms, "ev": rows,
-    }])
+    events_store(
+        [
+            {
+                "e": enterprise.pk,
+                "s": salesperson.pk,
+                "k": TargetKind.ARTICLE,
+                "t": article_id,
+                "f": None,
+                "d": 0,
+                "v": None,
+                "dev": f"dev-{prefix}",
+                "ses": "",
+                "r": when_ms,
+                "ev": rows,
+            }
+        ]
+    )
 
 
 def test_marketing_completion_follows_real_share_and_view_events(
@@ -58,9 +72,15 @@ def test_marketing_completion_follows_real_share_and_view_events(
     # given a task: share article 77 twice and get 2 views, 1 new lead, this week
     now = timezone.now()
     task = MarketingTask.objects.create(
-        enterprise=enterprise_a, title="Launch", target_kind=TargetKind.ARTICLE, target_id=77,
-        starts_at=now - dt.timedelta(days=1), deadline=now + dt.timedelta(days=6),
-        target_shares=2, target_views=2, target_new_leads=1,
+        enterprise=enterprise_a,
+        title="Launch",
+        target_kind=TargetKind.ARTICLE,
+        target_id=77,
+        starts_at=now - dt.timedelta(days=1),
+        deadline=now + dt.timedelta(days=6),
+        target_shares=2,
+        target_views=2,
+        target_new_leads=1,
     )
     now_ms = int(time.time() * 1000)
     # when A shares twice and two visitors open it, B shares another article only
@@ -82,7 +102,11 @@ def test_marketing_completion_follows_real_share_and_view_events(
 def test_marketing_progress_of_another_enterprise_is_empty(enterprise_a, admin_b):
     now = timezone.now()
     task = MarketingTask.objects.create(
-        enterprise=enterprise_a, title="Launch", target_kind=TargetKind.ARTICLE, target_id=1,
-        starts_at=now, deadline=now,
+        enterprise=enterprise_a,
+        title="Launch",
+        target_kind=TargetKind.ARTICLE,
+        target_id=1,
+        starts_at=now,
+        deadline=now,
     )
     assert selectors.marketing_task_progress(scope=scope_for_user(admin_b), task=task) == []
