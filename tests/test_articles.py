@@ -349,3 +349,21 @@ def test_an_article_written_by_a_salesperson_in_the_editor_is_theirs(login, sale
     revision.publish()
     article.refresh_from_db()
     assert article.library == Library.PERSONAL and article.owner_salesperson == salesperson_a
+
+
+def test_effective_view_query_count_does_not_grow_with_the_library(salesperson_a, library, enterprise_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    articles, _ = library
+    article_settings_update(enterprise=enterprise_a, recommended=articles[1:4])
+    salesperson_article_settings_update(salesperson=salesperson_a, hide_share=True)
+    with CaptureQueriesContext(connection) as small:
+        article_effective_view(article=articles[0], salesperson=salesperson_a)
+    for n in range(10):
+        published(enterprise_a, f"More {n}")
+    with CaptureQueriesContext(connection) as large:
+        view = article_effective_view(article=articles[0], salesperson=salesperson_a)
+    print(f"article_effective_view: {len(large.captured_queries)} queries")
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert len(view.more_articles) == 10
