@@ -61,18 +61,9 @@ def loader(info, name: str, load_many: Callable[[list], dict]) -> BatchLoader:
 
 def _load_renditions(spec: str):
     def load_many(image_ids: list) -> dict:
-        """One query for existing renditions; images without one are rendered (first view only)."""
-        image_model = get_image_model()
-        found = {
-            rendition.image_id: rendition
-            for rendition in image_model.get_rendition_model().objects.filter(
-                image_id__in=image_ids, filter_spec=spec
-            )
-        }
-        missing = [pk for pk in image_ids if pk not in found]
-        for image in image_model.objects.filter(pk__in=missing):
-            found[image.pk] = image.get_rendition(spec)
-        return found
+        """Two queries (images, their renditions); a missing rendition is rendered once."""
+        images = get_image_model().objects.filter(pk__in=image_ids).prefetch_renditions(spec)
+        return {image.pk: image.get_rendition(spec) for image in images}
 
     return load_many
 
