@@ -11,6 +11,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from graphql import ExecutionResult, GraphQLError, ValidationRule
 
+from .core import cache as response_cache
 from .core.errors import INTERNAL, LIMIT
 from .core.persisted import document_hash, persisted_documents, requested_hash
 
@@ -65,6 +66,23 @@ class APIView(GraphQLView):
         elif query and settings.GRAPHQL_PERSISTED_ONLY:
             request._persisted_unknown = document_hash(query) not in persisted_documents()
         return query, variables, operation_name, id
+
+    def get_response(self, request, data, show_graphiql=False):
+        """Published microsite pages are answered from the response cache when possible."""
+        if show_graphiql or getattr(self, "batch", False):
+            return super().get_response(request, data, show_graphiql)
+        query, variables, operation_name, _id = self.get_graphql_params(request, data)
+        key = None
+        if not getattr(request, "_persisted_unknown", False) and not data.get("_too_large"):
+            key = response_cache.response_key(request, query, variables, operation_name)
+        if key is not None:
+            cached = response_cache.get(key)
+            if cached is not None:
+                return cached, 200
+        result, status_code = super().get_response(request, data, show_graphiql)
+        if key is not None and status_code == 200 and result and '"errors"' not in result[:12]:
+            response_cache.put(key, result)
+        return result, status_code
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
         if getattr(request, "_persisted_unknown", False):
