@@ -7,18 +7,19 @@ Each domain's API lives in ``api/<domain>.py`` and exposes ``<Domain>Queries`` a
 import graphene
 
 from .content import ContentMutations, ContentQueries
+from .crm import CrmMutations, CrmQueries
 from .tracking import TrackingMutations, TrackingQueries
 from .wechat import WeChatMutations, WeChatQueries
 
 
-class Query(ContentQueries, TrackingQueries, WeChatQueries, graphene.ObjectType):
+class Query(ContentQueries, CrmQueries, TrackingQueries, WeChatQueries, graphene.ObjectType):
     ping = graphene.String(description="Liveness of the API.")
 
     def resolve_ping(root, info) -> str:
         return "pong"
 
 
-class Mutation(ContentMutations, TrackingMutations, WeChatMutations, graphene.ObjectType):
+class Mutation(ContentMutations, CrmMutations, TrackingMutations, WeChatMutations, graphene.ObjectType):
     pass
 
 

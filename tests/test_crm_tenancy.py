@@ -129,3 +129,64 @@ def test_selectors_matrix(rows, salesperson_a, other_salesperson_a, salesperson_
         assert not selectors.followup_queryset(scope=scope).filter(pk=rows[owner.pk]["followup"].pk).exists()
         assert not selectors.task_queryset(scope=scope).filter(pk=rows[owner.pk]["task"].pk).exists()
     assert set(selectors.lead_queryset(scope=scope_for_user(admin_b))) == {rows[salesperson_b.pk]["lead"]}
+
+
+def _gql(client, query, variables=None):
+    import json
+
+    response = client.post(
+        "/graphql/",
+        data=json.dumps({"query": query, "variables": variables or {}}),
+        content_type="application/json",
+    )
+    assert response.status_code in (200, 400), response.content[:300]
+    return response.json()
+
+
+MY_CUSTOMERS = "{ myCustomers { id name followUps { content } } }"
+CUSTOMER = "query($id: ID!) { customer(id: $id) { id name } }"
+MY_TASKS = "{ myTasks { id title } }"
+WRITE = 'mutation($id: ID!) { writeFollowUp(customerId: $id, content: "hijack") { followUp { id } } }'
+COMPLETE = "mutation($id: ID!) { completeTask(id: $id) { task { id status } } }"
+
+
+def _codes(result):
+    return [e["extensions"]["code"] for e in result.get("errors", [])]
+
+
+def test_graphql_lists_only_own_rows(login, rows, salesperson_a):
+    client = login(salesperson_a.user)
+    customers = _gql(client, MY_CUSTOMERS)["data"]["myCustomers"]
+    assert [c["id"] for c in customers] == [str(rows[salesperson_a.pk]["lead"].pk)]
+    assert customers[0]["followUps"] == [{"content": "fu-of-sales-a"}]
+    tasks = _gql(client, MY_TASKS)["data"]["myTasks"]
+    assert [t["id"] for t in tasks] == [str(rows[salesperson_a.pk]["task"].pk)]
+
+
+@pytest.mark.parametrize("owner", ["other_salesperson_a", "salesperson_b"])
+def test_graphql_cannot_read_or_change_anothers_rows(request, login, rows, salesperson_a, owner):
+    theirs = rows[request.getfixturevalue(owner).pk]
+    client = login(salesperson_a.user)
+    assert _codes(_gql(client, CUSTOMER, {"id": theirs["lead"].pk})) == ["NOT_FOUND"]
+    assert _codes(_gql(client, WRITE, {"id": theirs["lead"].pk})) == ["NOT_FOUND"]
+    assert _codes(_gql(client, COMPLETE, {"id": theirs["task"].pk})) == ["NOT_FOUND"]
+    assert not FollowUp.objects.filter(content="hijack").exists()
+    assert Task.objects.get(pk=theirs["task"].pk).status == Task.Status.OPEN
+
+
+def test_graphql_write_follow_up_and_complete_own_task(login, rows, salesperson_a):
+    mine = rows[salesperson_a.pk]
+    client = login(salesperson_a.user)
+    assert "errors" not in _gql(client, WRITE, {"id": mine["lead"].pk})
+    assert FollowUp.objects.get(content="hijack").lead == mine["lead"]
+    done = _gql(client, COMPLETE, {"id": mine["task"].pk})["data"]["completeTask"]["task"]
+    assert done["status"] == "done"
+
+
+def test_graphql_anonymous_and_junk(client, rows, login, salesperson_a):
+    assert _codes(_gql(client, MY_CUSTOMERS)) == ["FORBIDDEN"]
+    signed_in = login(salesperson_a.user)
+    assert _codes(_gql(signed_in, CUSTOMER, {"id": "junk"})) == ["NOT_FOUND"]
+    assert _codes(_gql(signed_in, '{ myCustomers(pool: "nope") { id } }')) == ["VALIDATION"]
+    assert _codes(_gql(signed_in, "{ myCustomers(limit: 100000) { id } }")) == ["LIMIT"]
+    assert _gql(signed_in, '{ myVisitors(order: "intent") { id } }')["data"]["myVisitors"] == []
