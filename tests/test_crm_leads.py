@@ -159,3 +159,30 @@ def test_form_submission_becomes_a_following_lead_and_notifies(enterprise_a, sal
     # and a second submission updates the same lead
     assert form_submit(form_page=page, data=data, visitor=visitor, salesperson=salesperson_a).ok
     assert Lead.objects.count() == 1
+
+
+def test_demo_seed_is_complete_and_idempotent(enterprise_a, admin_a, salesperson_a, other_salesperson_a):
+    from crm import demo
+    from crm.models import Collision, FollowUp, MarketingTask, Task
+    from enterprises.demo import DemoContext
+
+    context = DemoContext(
+        enterprise=enterprise_a, admin=admin_a, salespeople=[salesperson_a, other_salesperson_a]
+    )
+    demo.seed_content(context)
+    counts = [
+        Lead.objects.filter(source="demo").count(),
+        Lead.objects.filter(is_customer=True).count(),
+        FollowUp.objects.count(),
+        Collision.objects.count(),
+        Task.objects.values("title").distinct().count(),
+        MarketingTask.objects.count(),
+    ]
+    assert counts == [60, 20, 20, 1, 3, 1]
+    assert set(Lead.objects.filter(source="demo").values_list("pool", flat=True)) == {
+        Pool.POTENTIAL,
+        Pool.TO_ASSIGN,
+        Pool.FOLLOWING,
+    }
+    demo.seed_content(context)
+    assert Lead.objects.count() == 62 and FollowUp.objects.count() == 20 and Task.objects.count() == 4

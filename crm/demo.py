@@ -1,0 +1,102 @@
+"""Demo CRM data (idempotent): 60 leads across pools, 20 customers with follow-ups, one collision,
+three tasks and one marketing task. Rows are keyed by demo phones, so a second run creates nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from trackers.models import TargetKind
+
+from . import services
+from .models import Collision, FollowUp, Lead, MarketingTask, Pool, Tag, Task
+
+POOLS = [Pool.POTENTIAL, Pool.TO_ASSIGN, Pool.FOLLOWING]
+NAMES = ["Li Lei", "Han Meimei", "Wang Fang", "Zhang Wei", "Liu Yang", "Chen Jing", "Zhao Min", "Sun Hao"]
+
+
+def _phone(enterprise_id: int, n: int) -> str:
+    return f"139{enterprise_id % 100:02d}{n:06d}"
+
+
+def seed_content(context) -> None:
+    enterprise = context.enterprise
+    salespeople = list(context.salespeople)
+    if not salespeople:
+        return
+    vip, _ = Tag.objects.get_or_create(enterprise=enterprise, group="Level", name="VIP")
+    Tag.objects.get_or_create(
+        enterprise=enterprise, group="Behaviour", name="Read 3+ articles", automatic=True
+    )
+    now = timezone.now()
+    for n in range(60):
+        phone = _phone(enterprise.pk, n)
+        if Lead.objects.filter(enterprise=enterprise, phone=phone).exists():
+            continue
+        pool = POOLS[n % 3] if n >= 20 else Pool.FOLLOWING
+        lead = Lead.objects.create(
+            enterprise=enterprise,
+            phone=phone,
+            name=f"{NAMES[n % len(NAMES)]} {n}",
+            source="demo",
+            company=f"Demo Industry {n % 7}",
+            pool=pool,
+        )
+        if pool == Pool.FOLLOWING:
+            services.lead_assign(lead=lead, salesperson=salespeople[n % len(salespeople)])
+        if n < 20:  # 20 customers with follow-ups
+            services.lead_convert(lead=lead)
+            if n % 5 == 0:
+                lead.tags.add(vip)
+            FollowUp.objects.create(
+                enterprise=enterprise,
+                lead=lead,
+                salesperson=lead.salesperson,
+                status=FollowUp.Status.INTERESTED if n % 2 else FollowUp.Status.CONTACTED,
+                content="Sent the product brochure; asked for a quote.",
+                next_at=now + dt.timedelta(days=1 + n % 5),
+                reminded_at=None,
+            )
+    if len(salespeople) > 1 and not Collision.objects.filter(enterprise=enterprise).exists():
+        clash = _phone(enterprise.pk, 999)
+        services.lead_upsert(
+            enterprise=enterprise, salesperson=salespeople[0], phone=clash, name="Clash Co A"
+        )
+        services.lead_upsert(
+            enterprise=enterprise, salesperson=salespeople[1], phone=clash, name="Clash Co B"
+        )
+    if not Task.objects.filter(enterprise=enterprise).exists():
+        first_customer = Lead.objects.filter(
+            enterprise=enterprise, salesperson=salespeople[0], is_customer=True
+        ).first()
+        services.task_issue(
+            enterprise=enterprise,
+            title="Call back this week",
+            assignees=salespeople[:1],
+            lead=first_customer,
+            due_at=now + dt.timedelta(days=3),
+        )
+        services.task_issue(
+            enterprise=enterprise,
+            title="Send the new price list",
+            assignees=salespeople,
+            due_at=now + dt.timedelta(days=5),
+        )
+        services.task_issue(
+            enterprise=enterprise, title="Update my notes", assignees=salespeople[:1], personal=True
+        )
+    MarketingTask.objects.get_or_create(
+        enterprise=enterprise,
+        title="Share the spring launch card",
+        defaults={
+            "target_kind": TargetKind.CARD,
+            "target_id": salespeople[0].pk,
+            "starts_at": now,
+            "deadline": now + dt.timedelta(days=14),
+            "target_shares": 3,
+            "target_views": 10,
+            "target_new_leads": 1,
+        },
+    )
