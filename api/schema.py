@@ -8,11 +8,12 @@ import graphene
 
 from .content import ContentMutations, ContentQueries
 from .crm import CrmMutations, CrmQueries
+from .preview import PreviewQueries
 from .tracking import TrackingMutations, TrackingQueries
 from .wechat import WeChatMutations, WeChatQueries
 
 
-class Query(ContentQueries, CrmQueries, TrackingQueries, WeChatQueries, graphene.ObjectType):
+class Query(ContentQueries, PreviewQueries, CrmQueries, TrackingQueries, WeChatQueries, graphene.ObjectType):
     ping = graphene.String(description="Liveness of the API.")
 
     def resolve_ping(root, info) -> str:
