@@ -95,9 +95,16 @@ class APIView(GraphQLView):
                 errors=[GraphQLError(f"The request is larger than {MAX_QUERY_BYTES} bytes.",
                                      extensions={"code": LIMIT})]
             )
-        return super().execute_graphql_request(
-            request, data, query, variables, operation_name, show_graphiql
-        )
+        try:
+            return super().execute_graphql_request(
+                request, data, query, variables, operation_name, show_graphiql
+            )
+        except RecursionError:
+            # Fragment cycles make graphene's depth validator recurse forever (it runs next to,
+            # not after, NoFragmentCyclesRule): refuse instead of answering 500.
+            return ExecutionResult(
+                errors=[GraphQLError("The operation nests too deeply or cycles.", extensions={"code": LIMIT})]
+            )
 
     @staticmethod
     def format_error(error):

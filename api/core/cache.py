@@ -48,7 +48,7 @@ def _root_fields(query: str, operation_name: str | None) -> set[str] | None:
 
 def response_key(request, query: str | None, variables, operation_name: str | None) -> str | None:
     """The cache key of this request, or None when it must not be cached."""
-    if not enabled() or not query or request.method != "POST":
+    if not enabled() or not isinstance(query, str) or not query or request.method != "POST":
         return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES or request.META.get("HTTP_AUTHORIZATION"):
         return None  # signed-in callers may see drafts or their own data
