@@ -9,7 +9,15 @@ from graphene.validation import depth_limit_validator
 from graphene_django.views import GraphQLView
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from graphql import ExecutionResult, GraphQLError, ValidationRule
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    IntValueNode,
+    ValidationRule,
+)
 
 from .core import cache as response_cache
 from .core.errors import INTERNAL, LIMIT
@@ -20,6 +28,9 @@ logger = logging.getLogger(__name__)
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_QUERY_BYTES = 20_000
+#: One point per selected field, fragments counted at every use, list arguments
+#: (``first``/``limit``) multiplying their subtree by a tenth of the size asked for.
+MAX_COST = 2_000
 
 
 class AliasLimitRule(ValidationRule):
@@ -38,6 +49,45 @@ class AliasLimitRule(ValidationRule):
                 )
 
 
+class CostLimitRule(ValidationRule):
+    """Refuse documents whose estimated cost exceeds MAX_COST (fragment bombs, huge lists)."""
+
+    def enter_operation_definition(self, node, *args):
+        fragments = {f.name.value: f for f in self.context.document.definitions
+                     if isinstance(f, FragmentDefinitionNode)}
+        cost = _selection_cost(node.selection_set, fragments, depth=0)
+        if cost > MAX_COST:
+            self.report_error(GraphQLError(
+                f"The query is too expensive ({cost} > {MAX_COST}).", node, extensions={"code": LIMIT}
+            ))
+
+
+def _list_factor(field: FieldNode) -> int:
+    for argument in field.arguments or ():
+        if argument.name.value in ("first", "limit") and isinstance(argument.value, IntValueNode):
+            return max(1, int(argument.value.value) // 10)
+    return 1
+
+
+def _selection_cost(selection_set, fragments: dict, depth: int) -> int:
+    if selection_set is None or depth > MAX_DEPTH * 2:
+        return 0
+    cost = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            inner = _selection_cost(selection.selection_set, fragments, depth + 1)
+            cost += 1 + _list_factor(selection) * inner
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                cost += _selection_cost(fragment.selection_set, fragments, depth + 1)
+        else:  # inline fragment
+            cost += _selection_cost(selection.selection_set, fragments, depth + 1)
+        if cost > MAX_COST:
+            break
+    return cost
+
+
 def _limit_code(error: GraphQLError) -> GraphQLError:
     if "exceeds maximum operation depth" in error.message:
         error.extensions = {**(error.extensions or {}), "code": LIMIT}
@@ -46,7 +96,7 @@ def _limit_code(error: GraphQLError) -> GraphQLError:
 
 class APIView(GraphQLView):
     def __init__(self, *args, **kwargs):
-        rules = [depth_limit_validator(max_depth=MAX_DEPTH), AliasLimitRule]
+        rules = [depth_limit_validator(max_depth=MAX_DEPTH), AliasLimitRule, CostLimitRule]
         if not settings.GRAPHQL_INTROSPECTION:
             rules.append(NoSchemaIntrospectionCustomRule)
         kwargs.setdefault("validation_rules", rules)
@@ -55,6 +105,8 @@ class APIView(GraphQLView):
     def parse_body(self, request):
         if len(request.body) > MAX_QUERY_BYTES:
             return {"query": "", "_too_large": True}
+        if request.body.lstrip()[:1] == b"[":
+            return {"query": "", "_batched": True}
         return super().parse_body(request)
 
     def get_graphql_params(self, request, data):
@@ -73,7 +125,10 @@ class APIView(GraphQLView):
             return super().get_response(request, data, show_graphiql)
         query, variables, operation_name, _id = self.get_graphql_params(request, data)
         key = None
-        if not getattr(request, "_persisted_unknown", False) and not data.get("_too_large"):
+        refused = (
+            getattr(request, "_persisted_unknown", False) or data.get("_too_large") or data.get("_batched")
+        )
+        if not refused:
             key = response_cache.response_key(request, query, variables, operation_name)
         if key is not None:
             cached = response_cache.get(key)
@@ -90,6 +145,11 @@ class APIView(GraphQLView):
                 "Unknown persisted operation.", extensions={"code": "PERSISTED_QUERY_NOT_FOUND"}
             )
             return ExecutionResult(errors=[unknown])
+        if data.get("_batched"):
+            return ExecutionResult(
+                errors=[GraphQLError("Batched requests are not accepted: one operation per request.",
+                                     extensions={"code": LIMIT})]
+            )
         if data.get("_too_large"):
             return ExecutionResult(
                 errors=[GraphQLError(f"The request is larger than {MAX_QUERY_BYTES} bytes.",
