@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.urls import path
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
@@ -9,6 +11,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 
+from . import admin_views
 from .models import Collision, FollowUp, Lead, MarketingTask, Tag, Task
 
 
@@ -94,3 +97,11 @@ class CrmGroup(SnippetViewSetGroup):
 
 
 register_snippet(CrmGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_crm_urls():
+    return [
+        path("crm/import/", admin_views.lead_import_view, name="crm_import"),
+        path("crm/import/<int:job_id>/", admin_views.lead_import_status_view, name="crm_import_status"),
+    ]

@@ -186,3 +186,30 @@ def test_demo_seed_is_complete_and_idempotent(enterprise_a, admin_a, salesperson
     }
     demo.seed_content(context)
     assert Lead.objects.count() == 62 and FollowUp.objects.count() == 20 and Task.objects.count() == 4
+
+
+def test_admin_import_screen_reports_bad_rows_and_is_admins_only(
+    login, admin_a, salesperson_a, admin_b, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    # a salesperson may not import
+    refused = login(salesperson_a.user).get("/admin/crm/import/")
+    assert refused.status_code in (302, 403) and b"<form" not in refused.content
+    client = login(admin_a)
+    assert client.get("/admin/crm/import/").status_code == 200
+    upload = SimpleUploadedFile("leads.csv", b"Mobile\n13800000001\nbad\n", content_type="text/csv")
+    # eager in tests without a worker: the task runs on commit of the request
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/crm/import/", {"file": upload, "phone": "Mobile"})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    page = client.get(response.url)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.errors[0]["row"] == 3
+    assert b"Nothing was imported" in page.content and not Lead.objects.exists()
+    # another enterprise's admin cannot see the job
+    assert login(admin_b).get(f"/admin/crm/import/{job.pk}/").status_code == 404
+    # junk file type is a form error
+    junk = SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")
+    assert client.post("/admin/crm/import/", {"file": junk}).status_code == 200

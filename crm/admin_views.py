@@ -1,0 +1,65 @@
+"""Admin screens outside the snippet viewsets: lead import (upload, mapping, progress)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from enterprises.selectors import enterprise_for_user, scope_for_user
+
+from .models import ImportJob
+from .services import IMPORT_FIELDS
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row is the header.")
+    name = forms.CharField(required=False, help_text="Column header for the name (default: name)")
+    phone = forms.CharField(required=False, help_text="Column header for the phone (default: phone)")
+    unionid = forms.CharField(required=False)
+    company = forms.CharField(required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("Upload a .csv or .xlsx file.")
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB.")
+        return upload
+
+
+def _admin_enterprise(request):
+    scope = scope_for_user(request.user)
+    enterprise = enterprise_for_user(request.user)
+    if enterprise is None or not scope.sees_whole_enterprise:
+        raise PermissionDenied
+    return enterprise
+
+
+def lead_import_view(request):
+    """Upload a file; the import runs in Celery and this page shows its status row."""
+    enterprise = _admin_enterprise(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        mapping = {f: form.cleaned_data.get(f, "") for f in IMPORT_FIELDS if form.cleaned_data.get(f)}
+        job = ImportJob.objects.create(
+            enterprise=enterprise, created_by=request.user, file=form.cleaned_data["file"], mapping=mapping
+        )
+        from .tasks import import_job_run
+
+        transaction.on_commit(lambda: import_job_run.delay(job.pk))
+        return redirect("crm_import_status", job_id=job.pk)
+    jobs = ImportJob.objects.filter(enterprise=enterprise).order_by("-pk")[:10]
+    return render(request, "crm/import.html", {"form": form, "jobs": jobs})
+
+
+def lead_import_status_view(request, job_id: int):
+    enterprise = _admin_enterprise(request)
+    job = ImportJob.objects.filter(enterprise=enterprise, pk=job_id).first()
+    if job is None:
+        raise Http404
+    return render(request, "crm/import.html", {"job": job, "form": None, "jobs": []})
