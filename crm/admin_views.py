@@ -63,3 +63,31 @@ def lead_import_status_view(request, job_id: int):
     if job is None:
         raise Http404
     return render(request, "crm/import.html", {"job": job, "form": None, "jobs": []})
+
+
+def lead_assign_view(request):
+    """Assign unowned leads of the pool by hand (one salesperson), round-robin or least-busy."""
+    from django.contrib import messages
+
+    from . import services
+    from .models import Lead
+
+    enterprise = _admin_enterprise(request)
+    pool = Lead.objects.filter(enterprise=enterprise, salesperson__isnull=True).order_by("pk")
+    salespeople = enterprise.salespeople.filter(is_active=True).order_by("pk")
+    if request.method == "POST":
+        lead_ids = [int(x) for x in request.POST.getlist("lead") if x.isdigit()]
+        people_ids = [int(x) for x in request.POST.getlist("salesperson") if x.isdigit()]
+        leads = list(pool.filter(pk__in=lead_ids))
+        people = list(salespeople.filter(pk__in=people_ids))
+        method = request.POST.get("method", "round_robin")
+        if not leads or not people:
+            messages.error(request, "Choose leads and at least one salesperson.")
+        elif method == "least_busy":
+            services.leads_assign_least_busy(leads=leads, salespeople=people)
+            messages.success(request, f"{len(leads)} leads assigned to the least busy.")
+        else:
+            services.leads_assign_round_robin(leads=leads, salespeople=people)
+            messages.success(request, f"{len(leads)} leads assigned in turn.")
+        return redirect("crm_assign")
+    return render(request, "crm/assign.html", {"leads": pool[:500], "salespeople": salespeople})

@@ -103,5 +103,6 @@ register_snippet(CrmGroup)
 def register_crm_urls():
     return [
         path("crm/import/", admin_views.lead_import_view, name="crm_import"),
+        path("crm/assign/", admin_views.lead_assign_view, name="crm_assign"),
         path("crm/import/<int:job_id>/", admin_views.lead_import_status_view, name="crm_import_status"),
     ]

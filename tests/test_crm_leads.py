@@ -213,3 +213,26 @@ def test_admin_import_screen_reports_bad_rows_and_is_admins_only(
     # junk file type is a form error
     junk = SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")
     assert client.post("/admin/crm/import/", {"file": junk}).status_code == 200
+
+
+def test_admin_assign_screen_round_robin_and_tenancy(
+    login, enterprise_a, enterprise_b, admin_a, salesperson_b
+):
+    people = [make_salesperson(enterprise_a) for _ in range(2)]
+    leads = [Lead.objects.create(enterprise=enterprise_a, pool=Pool.TO_ASSIGN) for _ in range(4)]
+    foreign = Lead.objects.create(enterprise=enterprise_b, pool=Pool.TO_ASSIGN)
+    client = login(admin_a)
+    page = client.get("/admin/crm/assign/")
+    assert page.status_code == 200 and f'value="{foreign.pk}"'.encode() not in page.content
+    response = client.post(
+        "/admin/crm/assign/",
+        {
+            "lead": [x.pk for x in leads] + [foreign.pk],
+            "salesperson": [p.pk for p in people] + [salesperson_b.pk],
+        },
+    )
+    assert response.status_code == 302
+    owners = list(Lead.objects.filter(enterprise=enterprise_a).values_list("salesperson_id", flat=True))
+    assert sorted(owners.count(p.pk) for p in people) == [2, 2]
+    foreign.refresh_from_db()
+    assert foreign.salesperson is None
