@@ -1,3 +1,9 @@
+from django.urls import re_path
+
+from . import views
+
 app_name = "h5"
 
-urlpatterns: list = []
+urlpatterns = [
+    re_path(r"^s/(?P<token>[A-Za-z0-9_-]{12,32})/$", views.share_open, name="share_open"),
+]

@@ -1,0 +1,46 @@
+"""H5 visitor pages: a share link opens a static JS page fed by the shared GraphQL operations."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from enterprises.models import Enterprise
+from trackers.share import ShareTokenInvalid, share_token_verify
+
+OPERATIONS_DIR = Path(settings.BASE_DIR) / "graphql" / "operations"
+# Which client document (owned by the GraphQL engineer) a share kind is rendered from.
+KIND_OPERATIONS = {"article": "Article", "card": "Card", "form": "Form"}
+
+
+@lru_cache(maxsize=32)
+def _operation(name: str) -> str:
+    """The exact text of a client operation, so persisted-only servers still accept it."""
+    return (OPERATIONS_DIR / f"{name}.graphql").read_text()
+
+
+def share_open(request: HttpRequest, token: str) -> HttpResponse:
+    """Verify the share token and render the H5 shell; a bad token gets a plain 404 page."""
+    try:
+        context = share_token_verify(token)
+    except ShareTokenInvalid:
+        return render(request, "h5/not_found.html", status=404)
+    enterprise = Enterprise.objects.filter(pk=context.enterprise_id, is_active=True).first()
+    if enterprise is None:
+        return render(request, "h5/not_found.html", status=404)
+    operation = KIND_OPERATIONS.get(context.kind)
+    config = {
+        "token": token,
+        "kind": context.kind,
+        "id": str(context.target_id),
+        "enterpriseKey": enterprise.public_key,
+        "graphqlUrl": "/graphql/",
+        "trackUrl": "/t/",
+        "document": _operation(operation) if operation else "",
+        "phonePolicy": "consult",
+    }
+    return render(request, "h5/app.html", {"config": config, "enterprise": enterprise})

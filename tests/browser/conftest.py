@@ -1,0 +1,61 @@
+"""Playwright on Debian's Chromium against Django's live_server (never ``playwright install``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole browser suite (launching costs ~1 s)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (make test installs it)")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(live_server, django_db_serialized_rollback, settings):
+    """The live server URL; serialized rollback keeps Wagtail's root page for the next test."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.PUBLIC_BASE_URL = live_server.url
+    return live_server.url
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A fresh context (own cookies and storage) per test, phone-sized like WeChat's browser."""
+    context = chromium.new_context(viewport={"width": 414, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot():
+    """``shot(page, name)`` saves docs/images/<name>.png for the README."""
+
+    def _shot(page, name: str) -> Path:
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        path = IMAGES / f"{name}.png"
+        page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return _shot
