@@ -59,17 +59,21 @@ def loader(info, name: str, load_many: Callable[[list], dict]) -> BatchLoader:
     return registry[name]
 
 
-def _load_renditions(spec: str):
+def rendition_loader(info) -> BatchLoader:
+    """image id -> {filter spec -> rendition}: one query for every allowed filter of every image."""
+    from wagtail.images import get_image_model as _model
+
     def load_many(image_ids: list) -> dict:
-        """Two queries (images, their renditions); a missing rendition is rendered once."""
-        images = get_image_model().objects.filter(pk__in=image_ids).prefetch_renditions(spec)
-        return {image.pk: image.get_rendition(spec) for image in images}
+        found: dict = {pk: {} for pk in image_ids}
+        renditions = _model().get_rendition_model().objects.filter(
+            image_id__in=image_ids, filter_spec__in=list(RENDITION_FILTERS.values())
+        )
+        for rendition in renditions:
+            key = (rendition.filter_spec, rendition.focal_point_key)
+            found[rendition.image_id].setdefault(key, rendition)
+        return found
 
-    return load_many
-
-
-def rendition_loader(info, spec: str) -> BatchLoader:
-    return loader(info, f"rendition:{spec}", _load_renditions(spec))
+    return loader(info, "renditions", load_many)
 
 
 def images_seen(info) -> set[int]:
@@ -97,9 +101,16 @@ def image_loader(info) -> BatchLoader:
 
 
 def rendition_url(info, image, spec: str) -> str | None:
-    batch = rendition_loader(info, spec)
+    """The rendition from the batch when it exists; otherwise it is rendered once, here."""
+    from wagtail.images.models import Filter
+
+    batch = rendition_loader(info)
     batch.want(images_seen(info))
-    rendition = batch.get(image.pk)
+    existing = batch.get(image.pk) or {}
+    image_filter = Filter(spec=spec)
+    rendition = existing.get((image_filter.spec, image_filter.get_cache_key(image)))
+    if rendition is None:
+        rendition = image.get_rendition(spec)
     return rendition.url if rendition else None
 
 
