@@ -58,7 +58,8 @@ def main() -> None:
     internal: list[str] = []
 
     def send(query: str):
-        response = client.post("/graphql/", data=json.dumps({"query": query}), content_type="application/json")
+        body = json.dumps({"query": query})
+        response = client.post("/graphql/", data=body, content_type="application/json")
         statuses[response.status_code] += 1
         body = response.content.decode()
         for error in (json.loads(body).get("errors") or []) if body.startswith("{") else []:

@@ -101,7 +101,8 @@ def test_non_json_body(client):
 
 def _wrong_value(arg_type) -> str:
     named = get_named_type(arg_type)
-    wrong = {"Int": '"x"', "Float": '"x"', "Boolean": '"x"', "ID": "{a: 1}", "String": "123456789012345678901"}
+    wrong = {"Int": '"x"', "Float": '"x"', "Boolean": '"x"', "ID": "{a: 1}",
+             "String": "123456789012345678901"}
     return wrong.get(named.name, '"x' + "\u202e" * 10 + '"')
 
 
