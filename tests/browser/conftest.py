@@ -30,7 +30,7 @@ def chromium():
 
 
 @pytest.fixture
-def live(live_server, django_db_serialized_rollback, settings):
+def live(django_db_serialized_rollback, live_server, settings):
     """The live server URL; serialized rollback keeps Wagtail's root page for the next test."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     settings.ALLOWED_HOSTS = ["*"]

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_operator_signs_in_to_the_admin(live, browser_page, admin_a, shot):

@@ -9,7 +9,7 @@ from cms.articles.services import article_create
 from trackers.models import Event, EventType
 from trackers.share import share_url
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def wait_for(predicate, timeout=15.0):
