@@ -16,6 +16,7 @@ from wagtail.admin.views.generic.usage import UsageView
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .models import Salesperson
 from .selectors import enterprise_for_user, scope_for_user
 
 READ_ONLY_VIEWS = (IndexView, InspectView, HistoryView, UsageView)
@@ -38,6 +39,11 @@ class ScopedViewMixin:
         if obj is not None and not allowed.filter(pk=obj.pk).exists():
             raise Http404
         return obj
+
+    def get_form(self, *args, **kwargs):
+        form = super().get_form(*args, **kwargs)
+        self.scope_viewset.confine_form_choices(self.request, form)
+        return form
 
     # chooser views
     def get_object_list(self):
@@ -77,6 +83,19 @@ class EnterpriseScopedViewSetMixin:
     def editable_queryset(self, request) -> QuerySet:
         """Rows the user may change or delete; override when some visible rows are read-only."""
         return self.scoped_queryset(request)
+
+    def confine_form_choices(self, request, form) -> None:
+        """Every model choice of the form stays inside the user's scope, so a posted id of another
+        enterprise (or, for salespeople, another salesperson) is a form error, not a write."""
+        scope = scope_for_user(request.user)
+        for field in form.fields.values():
+            choices = getattr(field, "queryset", None)
+            if choices is None:
+                continue
+            if choices.model is Salesperson:
+                field.queryset = choices.filter(pk__in=scope.salespeople().values("pk"))
+            elif any(f.name == "enterprise" for f in choices.model._meta.get_fields()):
+                field.queryset = scope.filter_enterprise(choices)
 
     def prepare_new_instance(self, request, instance) -> None:
         enterprise = enterprise_for_user(request.user)

@@ -193,3 +193,22 @@ def test_query_plan_uses_one_statement(org):
     with CaptureQueriesContext(connection) as ctx:
         list(scope.salespeople())
     assert len(ctx.captured_queries) == 1
+
+
+def test_scoped_admin_forms_refuse_choices_outside_the_scope(login, org):
+    """A salesperson cannot assign a CRM task to a colleague by posting the colleague's id."""
+    from crm.models import Task
+
+    client = login(org["sh_rep"].user)
+    response = client.post(
+        "/admin/snippets/crm/task/add/",
+        {"title": "Call back", "salesperson": org["north_rep"].pk, "status": "open"},
+    )
+    assert response.status_code == 200
+    assert not Task.objects.filter(title="Call back").exists()
+    response = client.post(
+        "/admin/snippets/crm/task/add/",
+        {"title": "Call back", "salesperson": org["sh_rep"].pk, "status": "open"},
+    )
+    assert response.status_code == 302
+    assert Task.objects.get(title="Call back").salesperson == org["sh_rep"]
