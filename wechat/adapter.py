@@ -200,6 +200,10 @@ class MiniProgramClient(ApiClient):
         data = self.call("POST", "wxa/business/getuserphonenumber", body={"code": code})
         return str(data["phone_info"]["purePhoneNumber"])
 
+    def menu_create(self, buttons: list[dict]) -> None:
+        """Replace the official account's custom menu (callers validate with wechat.menu first)."""
+        self.call("POST", "cgi-bin/menu/create", body={"button": buttons})
+
     def wxacode_unlimited(self, *, scene: str, page: str = "", width: int = 430) -> bytes:
         """An unlimited mini-program code (PNG) carrying ``scene`` (≤ 32 characters)."""
         body = {"scene": scene, "width": width, "check_path": False}
@@ -267,6 +271,14 @@ class WeComClient(ApiClient):
             "cgi-bin/externalcontact/send_welcome_msg",
             body={"welcome_code": welcome_code, "text": {"content": text}},
         )
+
+    def getuserinfo(self, code: str) -> str:
+        """Sidebar OAuth ``code`` → the member's WeCom userid (40029 for a bad or used code)."""
+        data = self.call("GET", "cgi-bin/auth/getuserinfo", params={"code": code})
+        userid = str(data.get("userid") or data.get("UserId") or "")
+        if not userid:
+            raise WeChatError(40029, "not a member of the enterprise")
+        return userid
 
     def get_external_contact(self, external_userid: str) -> dict:
         """The customer's profile (name, unionid when the enterprise has an open platform)."""

@@ -108,11 +108,18 @@ class FakeState:
     outbox: list[dict] = field(default_factory=list)  # every message "delivered"
     refusing_openids: set[str] = field(default_factory=set)
     calls: dict[str, int] = field(default_factory=dict)  # path -> requests served
+    oauth_codes: dict[str, str] = field(default_factory=dict)  # WeCom OAuth code -> userid
+    menus: dict[str, list] = field(default_factory=dict)  # token owner -> official-account menu
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue_login_code(self, *, appid: str, openid: str, unionid: str = "") -> str:
         code = "c" + secrets.token_hex(12)
         self.login_codes[code] = {"appid": appid, "openid": openid, "unionid": unionid}
+        return code
+
+    def issue_oauth_code(self, userid: str) -> str:
+        code = "o" + secrets.token_hex(12)
+        self.oauth_codes[code] = userid
         return code
 
     def issue_phone_code(self, phone: str) -> str:
@@ -560,6 +567,27 @@ def _fake_confirm(state: FakeState, *, body, **_) -> dict:
     return {"errcode": 0}
 
 
+def _wecom_getuserinfo(state: FakeState, *, query, **_) -> dict:
+    code = str(query.get("code") or "")
+    with state.lock:
+        userid = state.oauth_codes.pop(code, None)
+    if userid is None:
+        return _error(40029)
+    return {"errcode": 0, "errmsg": "ok", "userid": userid}
+
+
+def _menu_create(state: FakeState, *, body, owner, **_) -> dict:
+    buttons = body.get("button")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return {"errcode": 40016, "errmsg": "invalid button size"}
+    for button in buttons:
+        if len(button.get("sub_button") or []) > 5:
+            return {"errcode": 40017, "errmsg": "invalid sub button size"}
+    with state.lock:
+        state.menus[owner] = buttons
+    return {"errcode": 0, "errmsg": "ok"}
+
+
 def _fake_outbox(state: FakeState, **_) -> dict:
     return {"outbox": state.outbox}
 
@@ -582,6 +610,8 @@ ROUTES = {
     "/cgi-bin/externalcontact/add_msg_template": (_add_msg_template, True),
     "/cgi-bin/externalcontact/get_groupmsg_send_result": (_groupmsg_send_result, True),
     "/cgi-bin/message/send": (_app_message, True),
+    "/cgi-bin/auth/getuserinfo": (_wecom_getuserinfo, True),
+    "/cgi-bin/menu/create": (_menu_create, True),
     "/_fake/login-code": (_fake_login_code, False),
     "/_fake/phone-code": (_fake_phone_code, False),
     "/_fake/expire-tokens": (_fake_expire, False),
