@@ -72,6 +72,26 @@ def enterprise_sync_permissions(*, enterprise: Enterprise) -> None:
             )
 
 
+def _wagtail_tree_roots() -> Page:
+    """The page-tree root, recreated with its locale and root collection on an emptied database.
+
+    Wagtail creates these in data migrations; a database flushed since (``manage.py flush``,
+    transactional tests) would otherwise leave no place to put a tenant.
+    """
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale
+
+    if not Locale.objects.exists():
+        Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(title="Root", slug="root", locale=Locale.get_default())
+    return root
+
+
 @transaction.atomic
 def enterprise_create(
     *, name: str, slug: str | None = None, hostname: str | None = None, port: int = 80
@@ -81,7 +101,7 @@ def enterprise_create(
 
     slug = slug or slugify(name) or secrets.token_hex(4)
     hostname = hostname or f"{slug}.localhost"
-    wagtail_root = Page.get_first_root_node()
+    wagtail_root = _wagtail_tree_roots()
     home = wagtail_root.add_child(instance=MicrositeHomePage(title=name, slug=slug))
     site = Site.objects.create(hostname=hostname, port=port, root_page=home, site_name=name)
     collection = Collection.get_first_root_node().add_child(name=name)

@@ -23,6 +23,18 @@ def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _empty_redis(settings):
+    """Each test starts with an empty Redis: no queued events, counters or cached ids of earlier tests."""
+    if settings.REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def enterprise_a(db):
     return EnterpriseFactory(name="Alpha Co", slug="alpha")

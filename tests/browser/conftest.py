@@ -45,6 +45,10 @@ def browser_page(chromium):
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    # Leave the page first so the tracker's pagehide beacon reaches the live server now,
+    # not while the database is being flushed after the test (that deadlocks the flush).
+    page.goto("about:blank")
+    page.wait_for_timeout(1500)
     context.close()
 
 
