@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from graphene.validation import depth_limit_validator
 from graphene_django.views import GraphQLView
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import NoFragmentCyclesRule, NoSchemaIntrospectionCustomRule, specified_rules
 
 from graphql import (
     ExecutionResult,
@@ -17,6 +17,8 @@ from graphql import (
     GraphQLError,
     IntValueNode,
     ValidationRule,
+    parse,
+    validate,
 )
 
 from .core import cache as response_cache
@@ -94,13 +96,31 @@ def _limit_code(error: GraphQLError) -> GraphQLError:
     return error
 
 
+#: Cheap limits run first, on their own, so an abusive document is refused before the
+#: standard (and, for overlapping fields, quadratic) validation ever sees it.
+LIMIT_RULES = [depth_limit_validator(max_depth=MAX_DEPTH), AliasLimitRule, CostLimitRule]
+
+
 class APIView(GraphQLView):
     def __init__(self, *args, **kwargs):
-        rules = [depth_limit_validator(max_depth=MAX_DEPTH), AliasLimitRule, CostLimitRule]
+        # graphene-django passes validation_rules to graphql-core as *the* rule list, so the
+        # specification's rules must be listed too or unknown fields and bad arguments pass.
+        rules = list(specified_rules)
         if not settings.GRAPHQL_INTROSPECTION:
             rules.append(NoSchemaIntrospectionCustomRule)
         kwargs.setdefault("validation_rules", rules)
         super().__init__(*args, **kwargs)
+
+    def _limit_errors(self, query: str) -> list[GraphQLError]:
+        try:
+            document = parse(query)
+        except GraphQLError:
+            return []  # the regular path reports syntax errors
+        schema = self.schema.graphql_schema
+        cycles = validate(schema, document, [NoFragmentCyclesRule])
+        if cycles:
+            return [_limit_code(GraphQLError(e.message, extensions={"code": LIMIT})) for e in cycles]
+        return [_limit_code(e) for e in validate(schema, document, LIMIT_RULES)]
 
     def parse_body(self, request):
         if len(request.body) > MAX_QUERY_BYTES:
@@ -155,6 +175,10 @@ class APIView(GraphQLView):
                 errors=[GraphQLError(f"The request is larger than {MAX_QUERY_BYTES} bytes.",
                                      extensions={"code": LIMIT})]
             )
+        if isinstance(query, str):
+            limit_errors = self._limit_errors(query)
+            if limit_errors:
+                return ExecutionResult(errors=limit_errors)
         try:
             return super().execute_graphql_request(
                 request, data, query, variables, operation_name, show_graphiql
