@@ -21,14 +21,11 @@ from trackers.share import share_token_make, share_url_for_token
 MAX_LIMIT = 200
 
 
-def _error(message: str, code: str) -> GraphQLError:
-    return api_error(message, code)
-
 
 def _scope(info):
     user = info.context.user
     if not getattr(user, "is_authenticated", False):
-        raise _error("Sign in to see tracking data.", "FORBIDDEN")
+        raise api_error("Sign in to see tracking data.", "FORBIDDEN")
     return scope_for_user(user)
 
 
@@ -36,7 +33,7 @@ def _kind(kind: str) -> str:
     try:
         kind_code(kind)
     except UnknownKind:
-        raise _error(f"Unknown content kind {kind!r}.", "VALIDATION") from None
+        raise api_error(f"Unknown content kind {kind!r}.", "VALIDATION") from None
     return kind
 
 
@@ -44,7 +41,7 @@ def _limit(limit: int | None, default: int = 50) -> int:
     if limit is None:
         return default
     if limit < 1 or limit > MAX_LIMIT:
-        raise _error(f"limit must be between 1 and {MAX_LIMIT}.", "LIMIT")
+        raise api_error(f"limit must be between 1 and {MAX_LIMIT}.", "LIMIT")
     return limit
 
 
@@ -52,7 +49,7 @@ def _days(days: int | None) -> int:
     if days is None:
         return 30
     if days < 1 or days > 366:
-        raise _error("days must be between 1 and 366.", "LIMIT")
+        raise api_error("days must be between 1 and 366.", "LIMIT")
     return days
 
 
@@ -264,11 +261,11 @@ class TrackingQueries(graphene.ObjectType):
     def resolve_share_link(root, info, kind, id):
         scope = _scope(info)
         if scope.salesperson_id is None or scope.enterprise_id is None:
-            raise _error("Only salespeople have share links.", "FORBIDDEN")
+            raise api_error("Only salespeople have share links.", "FORBIDDEN")
         try:
             target_id = int(id)
         except ValueError:
-            raise _error("id must be a number.", "VALIDATION") from None
+            raise api_error("id must be a number.", "VALIDATION") from None
         token = share_token_make(
             enterprise_id=scope.enterprise_id,
             salesperson_id=scope.salesperson_id,
@@ -290,7 +287,7 @@ class TrackingQueries(graphene.ObjectType):
         scope = _scope(info)
         visitor = selectors.visitor_get(scope=scope, visitor_id=_int_id(visitor_id))
         if visitor is None:
-            raise _error("Visitor not found.", "NOT_FOUND")
+            raise api_error("Visitor not found.", "NOT_FOUND")
         return selectors.visitor_timeline(scope=scope, visitor=visitor, limit=_limit(limit, 100))
 
     @staticmethod
@@ -303,7 +300,7 @@ class TrackingQueries(graphene.ObjectType):
             "intent": "-intent_score",
         }
         if order not in orders:
-            raise _error("order must be last_visit, read_seconds, opens or intent.", "VALIDATION")
+            raise api_error("order must be last_visit, read_seconds, opens or intent.", "VALIDATION")
         visitors = selectors.visitor_list(
             scope=_scope(info), precise=precise, order=orders[order], limit=_limit(limit)
         )
@@ -349,7 +346,7 @@ def _int_id(value) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise _error("id must be a number.", "VALIDATION") from None
+        raise api_error("id must be a number.", "VALIDATION") from None
 
 
 class TrackEventInput(graphene.InputObjectType):
@@ -418,14 +415,14 @@ class ForwardShare(graphene.Mutation):
         try:
             enterprise_id, visitor_id = visitor_token_read(visitor)
         except (signing.BadSignature, ValueError):
-            raise _error("Invalid visitor token.", "FORBIDDEN") from None
+            raise api_error("Invalid visitor token.", "FORBIDDEN") from None
         forwarder = Visitor.objects.filter(pk=visitor_id, enterprise_id=enterprise_id).first()
         if forwarder is None:
-            raise _error("Visitor not found.", "NOT_FOUND")
+            raise api_error("Visitor not found.", "NOT_FOUND")
         try:
             new_token = services.share_forward(parent_token=token, visitor=forwarder)
         except services.TrackingError as error:
-            raise _error(str(error), error.code) from None
+            raise api_error(str(error), error.code) from None
         return ForwardShare(share=ShareLinkType.of(new_token))
 
 
@@ -441,9 +438,9 @@ class MarkNotificationsRead(graphene.Mutation):
     def mutate(root, info, ids=None):
         scope = _scope(info)
         if scope.salesperson_id is None:
-            raise _error("Only salespeople have an inbox.", "FORBIDDEN")
+            raise api_error("Only salespeople have an inbox.", "FORBIDDEN")
         if ids is not None and len(ids) > MAX_LIMIT:
-            raise _error(f"At most {MAX_LIMIT} ids.", "LIMIT")
+            raise api_error(f"At most {MAX_LIMIT} ids.", "LIMIT")
         count = services.notification_mark_read(
             salesperson_id=scope.salesperson_id,
             notification_ids=[_int_id(pk) for pk in ids] if ids is not None else None,

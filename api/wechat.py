@@ -16,15 +16,14 @@ from graphql import GraphQLError
 from wechat import selectors, services
 from wechat.models import ChatMessage
 
+from .core.errors import api_error
+
 VISITOR_TOKEN_HEADER = "HTTP_X_VISITOR_TOKEN"
 
 
-def _error(message: str, code: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code})
-
 
 def _service_error(error: services.WeChatServiceError) -> GraphQLError:
-    return _error(str(error), error.code)
+    return api_error(str(error), error.code)
 
 
 def _visitor(info):
@@ -41,7 +40,7 @@ def _visitor(info):
         try:
             enterprise_id, visitor_id = visitor_token_read(token)
         except (signing.BadSignature, ValueError):
-            raise _error("The visitor token is not valid; log in again.", "FORBIDDEN")
+            raise api_error("The visitor token is not valid; log in again.", "FORBIDDEN")
         visitor = (
             Visitor.objects.select_related("enterprise")
             .filter(pk=visitor_id, enterprise_id=enterprise_id)
@@ -51,7 +50,7 @@ def _visitor(info):
             visitor = Visitor.objects.select_related("enterprise").get(pk=visitor.merged_into_id)
         enterprise = enterprise_for_request(request)
         if visitor is None or (enterprise is not None and enterprise.pk != visitor.enterprise_id):
-            raise _error("The visitor token is not valid here.", "FORBIDDEN")
+            raise api_error("The visitor token is not valid here.", "FORBIDDEN")
     request._wechat_visitor = visitor
     return visitor
 
@@ -70,7 +69,7 @@ def _party(info):
         return visitor, None
     salesperson = _salesperson(info)
     if salesperson is None:
-        raise _error("Log in first.", "FORBIDDEN")
+        raise api_error("Log in first.", "FORBIDDEN")
     return None, salesperson
 
 
@@ -79,12 +78,12 @@ def _conversation(info, conversation_id):
     try:
         pk = int(conversation_id)
     except (TypeError, ValueError):
-        raise _error("Conversation not found.", "NOT_FOUND")
+        raise api_error("Conversation not found.", "NOT_FOUND")
     conversation = selectors.conversation_for_party(
         conversation_id=pk, visitor=visitor, salesperson=salesperson
     )
     if conversation is None:
-        raise _error("Conversation not found.", "NOT_FOUND")
+        raise api_error("Conversation not found.", "NOT_FOUND")
     return conversation, (ChatMessage.Sender.VISITOR if visitor else ChatMessage.Sender.SALESPERSON)
 
 
@@ -176,7 +175,7 @@ class Login(graphene.Mutation):
     def mutate(root, info, code, device_id=""):
         enterprise = enterprise_for_request(info.context)
         if enterprise is None:
-            raise _error("Unknown enterprise: send the X-Enterprise-Key header.", "NOT_FOUND")
+            raise api_error("Unknown enterprise: send the X-Enterprise-Key header.", "NOT_FOUND")
         try:
             visitor = services.wechat_login(enterprise=enterprise, code=code, device_id=device_id or "")
         except services.WeChatServiceError as error:
@@ -203,7 +202,7 @@ class SharePhone(graphene.Mutation):
     def mutate(root, info, code):
         visitor = _visitor(info)
         if visitor is None:
-            raise _error("Log in first.", "FORBIDDEN")
+            raise api_error("Log in first.", "FORBIDDEN")
         try:
             return SharePhonePayload(phone=services.visitor_phone_share(visitor=visitor, code=code))
         except services.WeChatServiceError as error:
@@ -223,16 +222,16 @@ class ChatOpen(graphene.Mutation):
     def mutate(root, info, salesperson_id=None, share_token=None):
         visitor = _visitor(info)
         if visitor is None:
-            raise _error("Log in first.", "FORBIDDEN")
+            raise api_error("Log in first.", "FORBIDDEN")
         if share_token:
             from trackers.share import ShareTokenInvalid, share_token_verify
 
             try:
                 context = share_token_verify(share_token)
             except ShareTokenInvalid:
-                raise _error("The share link is not valid.", "VALIDATION")
+                raise api_error("The share link is not valid.", "VALIDATION")
             if context.enterprise_id != visitor.enterprise_id:
-                raise _error("Salesperson not found.", "NOT_FOUND")
+                raise api_error("Salesperson not found.", "NOT_FOUND")
             salesperson_id = context.salesperson_id
         try:
             salesperson = Salesperson.objects.filter(
@@ -241,7 +240,7 @@ class ChatOpen(graphene.Mutation):
         except (TypeError, ValueError):
             salesperson = None
         if salesperson is None:
-            raise _error("Salesperson not found.", "NOT_FOUND")
+            raise api_error("Salesperson not found.", "NOT_FOUND")
         try:
             return services.conversation_open(visitor=visitor, salesperson=salesperson)
         except services.WeChatServiceError as error:
@@ -277,7 +276,7 @@ class ChatSharePhone(graphene.Mutation):
     def mutate(root, info, conversation_id, code):
         conversation, party = _conversation(info, conversation_id)
         if party != ChatMessage.Sender.VISITOR:
-            raise _error("Only the visitor can share their phone number.", "FORBIDDEN")
+            raise api_error("Only the visitor can share their phone number.", "FORBIDDEN")
         try:
             return _message(services.chat_phone_share(conversation=conversation, code=code))
         except services.WeChatServiceError as error:
