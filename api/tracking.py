@@ -426,6 +426,47 @@ class ForwardShare(graphene.Mutation):
         return ForwardShare(share=ShareLinkType.of(new_token))
 
 
+class VisitorSession(graphene.Mutation):
+    """An anonymous H5 visitor (device id) of the share's enterprise gets a visitor token.
+
+    The browser has no WeChat login; forwarding, likes and form leads still need to name the
+    visitor, so the device the tracker already reports becomes a visitor row (the same one).
+    """
+
+    class Arguments:
+        share_token = graphene.String(required=True, description="Share token of the link being read.")
+        device_id = graphene.String(required=True, description="Anonymous device id (8-64 [A-Za-z0-9_-]).")
+
+    visitor_token = graphene.String(required=True)
+    visitor_id = graphene.ID(required=True)
+
+    @staticmethod
+    def mutate(root, info, share_token, device_id):
+        from django.db import IntegrityError
+
+        from enterprises.models import Enterprise
+        from trackers.ingest import DEVICE_RE, visitor_token
+        from trackers.share import ShareTokenInvalid, share_token_verify
+
+        try:
+            context = share_token_verify(share_token)
+        except ShareTokenInvalid:
+            raise api_error("The share link is not valid.", "FORBIDDEN") from None
+        if not isinstance(device_id, str) or not DEVICE_RE.match(device_id):
+            raise api_error("deviceId must be 8-64 of A-Z a-z 0-9 _ -.", "VALIDATION")
+        enterprise = Enterprise.objects.filter(pk=context.enterprise_id, is_active=True).first()
+        if enterprise is None:
+            raise api_error("Enterprise not found.", "NOT_FOUND")
+        key = info.context.META.get(ENTERPRISE_KEY_HEADER)
+        if key and key != enterprise.public_key:
+            raise api_error("The share link belongs to another enterprise.", "FORBIDDEN")
+        try:
+            visitor = services.visitor_identify(enterprise=enterprise, device_id=device_id)
+        except IntegrityError:  # the tracker's drain created the same device row meanwhile
+            visitor = services.visitor_identify(enterprise=enterprise, device_id=device_id)
+        return VisitorSession(visitor_token=visitor_token(visitor), visitor_id=visitor.pk)
+
+
 class MarkNotificationsRead(graphene.Mutation):
     """Mark the signed-in salesperson's notifications read (all when ids is omitted)."""
 
@@ -451,4 +492,5 @@ class MarkNotificationsRead(graphene.Mutation):
 class TrackingMutations(graphene.ObjectType):
     track_events = TrackEvents.Field()
     forward_share = ForwardShare.Field()
+    visitor_session = VisitorSession.Field()
     mark_notifications_read = MarkNotificationsRead.Field()

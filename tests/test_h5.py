@@ -1,0 +1,97 @@
+"""H5 server side: the share shell per kind, and the anonymous visitor session used to forward."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cms.articles.services import article_create
+from trackers.models import ShareForward, Visitor
+from trackers.share import share_token_for, share_token_verify
+
+OPERATIONS = Path(__file__).resolve().parents[1] / "graphql" / "operations"
+
+
+def gql(client, enterprise, name, variables):
+    response = client.post(
+        "/graphql/",
+        data=json.dumps({"query": (OPERATIONS / f"{name}.graphql").read_text(), "variables": variables}),
+        content_type="application/json",
+        HTTP_X_ENTERPRISE_KEY=enterprise.public_key if enterprise else "",
+    )
+    assert response.status_code in (200, 400), response.content[:500]
+    return response.json()
+
+
+def visitor_session(client, enterprise, token, device):
+    return gql(client, enterprise, "VisitorSession", {"shareToken": token, "deviceId": device})
+
+
+def codes(result) -> list[str]:
+    return [error["extensions"]["code"] for error in result.get("errors", [])]
+
+
+@pytest.fixture
+def article_token(enterprise_a, salesperson_a):
+    article = article_create(enterprise=enterprise_a, title="Pumps", body=[], publish=True)
+    return share_token_for(article.specific, salesperson_a)
+
+
+@pytest.mark.django_db
+def test_visitor_session_names_the_device_visitor_once(client, enterprise_a, article_token):
+    # when the same device asks twice
+    first = visitor_session(client, enterprise_a, article_token, "device-123456")
+    second = visitor_session(client, enterprise_a, article_token, "device-123456")
+
+    # then one anonymous visitor of the share's enterprise, the same token both times
+    assert "errors" not in first, first
+    session = first["data"]["visitorSession"]
+    assert session == second["data"]["visitorSession"]
+    visitor = Visitor.objects.get(device_id="device-123456")
+    assert visitor.enterprise_id == enterprise_a.pk and str(visitor.pk) == session["visitorId"]
+    assert not visitor.is_identified
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("token", "device", "code"),
+    [("AAAAAAAAAAAAAAAAAAAAAA", "device-123456", "FORBIDDEN"), (None, "short", "VALIDATION"),
+     (None, "bad device id!!", "VALIDATION")],
+)
+def test_visitor_session_refuses_bad_tokens_and_devices(
+    client, enterprise_a, article_token, token, device, code
+):
+    result = visitor_session(client, enterprise_a, token or article_token, device)
+    assert codes(result) == [code]
+    assert not Visitor.objects.exists()
+
+
+@pytest.mark.django_db
+def test_visitor_session_refuses_another_enterprises_key(client, enterprise_b, article_token):
+    # given enterprise A's share link sent with enterprise B's key
+    result = visitor_session(client, enterprise_b, article_token, "device-123456")
+    assert codes(result) == ["FORBIDDEN"]
+    assert not Visitor.objects.exists()
+
+
+@pytest.mark.django_db
+def test_h5_visitor_forwards_keeping_the_origin_salesperson(
+    client, enterprise_a, salesperson_a, article_token
+):
+    # given an anonymous H5 visitor of salesperson A's link
+    session = visitor_session(client, enterprise_a, article_token, "device-forwarder")
+    visitor_token = session["data"]["visitorSession"]["visitorToken"]
+
+    # when they forward it
+    result = gql(client, enterprise_a, "ForwardShare", {"token": article_token, "visitor": visitor_token})
+
+    # then the new link keeps A, names the forwarder, and opens the H5 page
+    share = result["data"]["forwardShare"]["share"]
+    context = share_token_verify(share["token"])
+    forwarder = Visitor.objects.get(device_id="device-forwarder")
+    assert context.salesperson_id == salesperson_a.pk and context.forwarder_id == forwarder.pk
+    assert ShareForward.objects.get(token=share["token"]).forwarder == forwarder
+    assert share["url"].endswith(f"/h5/s/{share['token']}/")
+    assert client.get(f"/h5/s/{share['token']}/").status_code == 200
