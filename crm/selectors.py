@@ -110,3 +110,122 @@ def marketing_task_progress(*, scope: Scope, task: MarketingTask) -> list[Market
         done = shares >= task.target_shares and views >= task.target_views and new >= task.target_new_leads
         out.append(MarketingProgress(pk, shares, views, new, done))
     return out
+
+
+# ---- lead detail (CRM-3): tracking timeline, forwarders, tags ---------------------------------
+
+#: How a tracking event reads on the lead page; ``{s}`` is the seconds, ``{t}`` the item title.
+TIMELINE_TEXT = {
+    "open": "opened {k} “{t}”",
+    "heartbeat": "read {s} s of {k} “{t}”",
+    "leave": "left {k} “{t}” after {s} s",
+    "click": "clicked in {k} “{t}”",
+    "share": "shared {k} “{t}”",
+    "like": "liked {k} “{t}”",
+    "form_submit": "submitted the form on {k} “{t}”",
+    "phone_auth": "gave a phone number on {k} “{t}”",
+}
+
+
+@dataclass(frozen=True)
+class LeadTimelineEntry:
+    occurred_at: object
+    type: str
+    text: str
+    forwarder: str
+
+
+@dataclass
+class LeadDetail:
+    lead: Lead
+    visitor: object
+    timeline: list[LeadTimelineEntry]
+    forwarded_by: list  # visitors whose forward brought this visitor
+    forwards: list  # trackers.ShareForward rows this visitor made
+    followups: list[FollowUp]
+    tags: list
+    visitor_tags: list[str]
+    available_tags: list
+
+
+def lead_visitor(*, lead: Lead):
+    """The lead's tracked visitor: the linked one, else the one with the same unionid."""
+    if lead.visitor_id:
+        return lead.visitor
+    if lead.unionid:
+        from trackers.models import Visitor
+
+        return Visitor.objects.filter(
+            enterprise_id=lead.enterprise_id, unionid=lead.unionid, merged_into__isnull=True
+        ).first()
+    return None
+
+
+def _titles(keys: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    from trackers.registry import titles_for
+
+    by_kind: dict[int, set[int]] = {}
+    for code, pk in keys:
+        by_kind.setdefault(code, set()).add(pk)
+    return {(code, pk): title for code, ids in by_kind.items() for pk, title in titles_for(code, ids).items()}
+
+
+def lead_detail(*, scope: Scope, lead: Lead, limit: int = 200) -> LeadDetail:
+    """Everything the lead page shows, read through trackers' scoped selectors (TRK-3, DATA-5).
+
+    The caller has already checked that ``lead`` is in ``scope``; tracking rows are scoped again
+    by trackers, so a salesperson sees only the actions their own shares brought.
+    """
+    from trackers import selectors as tracking
+    from trackers.models import ShareForward, TargetKind, Visitor
+
+    from .models import Tag
+
+    visitor = lead_visitor(lead=lead)
+    timeline, forwarded_by, forwards, visitor_tags = [], [], [], []
+    if visitor is not None:
+        raw = tracking.visitor_timeline(scope=scope, visitor=visitor, limit=limit)
+        forwarder_ids = {e.forwarder_id for e in raw if e.forwarder_id}
+        names = {
+            v.pk: str(v)
+            for v in Visitor.objects.filter(enterprise_id=lead.enterprise_id, pk__in=forwarder_ids)
+        }
+        for e in raw:
+            template = TIMELINE_TEXT.get(e.type, e.type + " {k} “{t}”")
+            text = template.format(s=e.seconds, k=e.kind, t=e.title)
+            forwarder = names.get(e.forwarder_id, "")
+            if forwarder:
+                text += f" (forwarded by {forwarder})"
+            timeline.append(LeadTimelineEntry(e.occurred_at, e.type, text, forwarder))
+        forwarded_by = [names[pk] for pk in sorted(names)]
+        if tracking.visitor_get(scope=scope, visitor_id=visitor.pk) is not None:
+            rows = list(
+                scope.filter_salespeople(ShareForward.objects.filter(forwarder=visitor)).order_by(
+                    "-created_at"
+                )[:50]
+            )
+            titles = _titles({(row.target_kind, row.target_id) for row in rows})
+            forwards = [
+                {
+                    "title": titles.get((row.target_kind, row.target_id), ""),
+                    "kind": TargetKind(row.target_kind).label,
+                    "depth": row.depth,
+                    "created_at": row.created_at,
+                }
+                for row in rows
+            ]
+            visitor_tags = list(visitor.tags.values_list("name", flat=True))
+    tags = list(lead.tags.all())
+    return LeadDetail(
+        lead=lead,
+        visitor=visitor,
+        timeline=timeline,
+        forwarded_by=forwarded_by,
+        forwards=forwards,
+        followups=list(lead.followups.select_related("salesperson__user")[:100]),
+        tags=tags,
+        visitor_tags=visitor_tags,
+        available_tags=list(
+            Tag.objects.filter(enterprise_id=lead.enterprise_id).exclude(pk__in=[t.pk for t in tags])
+        ),
+    )

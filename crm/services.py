@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from enterprises.models import Enterprise, Salesperson
 
-from .models import Collision, FollowUp, ImportJob, Lead, MergeAudit, Pool, Task
+from .models import Collision, FollowUp, ImportJob, Lead, MergeAudit, Pool, Tag, Task
 
 PROTECTION = dt.timedelta(days=15)  # a freshly assigned lead cannot be claimed by another salesperson
 COOLDOWN = dt.timedelta(days=3)  # after release, the previous owner must wait before reclaiming
@@ -126,6 +126,17 @@ def lead_convert(*, lead: Lead) -> Lead:
         lead.pool = Pool.FOLLOWING
     lead.save(update_fields=["is_customer", "pool", "updated_at"])
     return lead
+
+
+def lead_tag_add(*, lead: Lead, tag: Tag) -> None:
+    """Tag a lead by hand (CRM-5); the tag must belong to the lead's enterprise."""
+    if tag.enterprise_id != lead.enterprise_id:
+        raise CrmError("FORBIDDEN", "Tag of another enterprise.")
+    lead.tags.add(tag)
+
+
+def lead_tag_remove(*, lead: Lead, tag: Tag) -> None:
+    lead.tags.remove(tag)
 
 
 def lead_upsert(

@@ -5,14 +5,21 @@ from __future__ import annotations
 from django.urls import path
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 
-from . import admin_views
+from . import admin_leads, admin_views
 from .models import Collision, FollowUp, Lead, MarketingTask, Tag, Task
+
+
+class DetailLinkColumn(Column):
+    """Links each listing row to the lead page (timeline, follow-ups, actions)."""
+
+    cell_template_name = "crm/tables/detail_link_cell.html"
 
 
 class LeadViewSet(EnterpriseSnippetViewSet):
@@ -20,7 +27,15 @@ class LeadViewSet(EnterpriseSnippetViewSet):
     salesperson_field = "salesperson"
     icon = "user"
     menu_label = "Leads & customers"
-    list_display = ["__str__", "phone", "pool", "is_customer", "salesperson", "updated_at"]
+    list_display = [
+        "__str__",
+        DetailLinkColumn("detail", label="Detail"),
+        "phone",
+        "pool",
+        "is_customer",
+        "salesperson",
+        "updated_at",
+    ]
     list_filter = ["pool", "is_customer", "source"]
     search_fields = ["name", "phone", "company"]
     panels = [
@@ -105,4 +120,22 @@ def register_crm_urls():
         path("crm/import/", admin_views.lead_import_view, name="crm_import"),
         path("crm/assign/", admin_views.lead_assign_view, name="crm_assign"),
         path("crm/import/<int:job_id>/", admin_views.lead_import_status_view, name="crm_import_status"),
+        path("crm/leads/<int:lead_id>/", admin_leads.lead_detail_view, name="crm_lead_detail"),
+        path(
+            "crm/leads/<int:lead_id>/followup/",
+            admin_leads.lead_followup_add_view,
+            name="crm_lead_followup_add",
+        ),
+        path("crm/leads/<int:lead_id>/tags/", admin_leads.lead_tag_view, name="crm_lead_tag"),
+        path("crm/leads/<int:lead_id>/release/", admin_leads.lead_release_view, name="crm_lead_release"),
+        path("crm/leads/<int:lead_id>/move/", admin_leads.lead_move_view, name="crm_lead_move"),
+        path("crm/leads/<int:lead_id>/convert/", admin_leads.lead_convert_view, name="crm_lead_convert"),
+        path("crm/leads/<int:lead_id>/assign/", admin_leads.lead_assign_one_view, name="crm_lead_assign_one"),
+        path("crm/leads/<int:lead_id>/merge/", admin_leads.lead_merge_view, name="crm_lead_merge"),
+        path("crm/collisions/", admin_leads.collision_list_view, name="crm_collisions"),
+        path(
+            "crm/collisions/<int:collision_id>/keep/<int:keep_id>/",
+            admin_leads.collision_resolve_view,
+            name="crm_collision_resolve",
+        ),
     ]
