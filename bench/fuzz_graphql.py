@@ -2,8 +2,10 @@
 
 Usage: .venv/bin/python bench/fuzz_graphql.py [--count 10000] [--seed 1]
 Counts HTTP statuses (goal: 0 x 500), error codes, and the time to refuse each over-limit
-operation with LIMIT (goal: < 50 ms). Runs in-process through Django's test client against
-the database of DATABASE_URL (read-only queries; mutations refused without a tenant).
+operation with LIMIT (goal: < 50 ms). Runs in-process through Django's test client. It sets up
+its own database: Django's test database next to DATABASE_URL's (``test_<name>``, migrated, then
+``seed_demo`` so resolvers find real tenants and pages), dropped at the end unless ``--keepdb``.
+Last line: JSON with the figures.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings as django_settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis_graphql import queries  # noqa: E402
 
@@ -50,8 +54,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=20, help="runs of each abusive operation")
+    parser.add_argument("--keepdb", action="store_true", help="reuse/keep the test database")
     args = parser.parse_args()
     setup_test_environment()
+    t0 = time.perf_counter()
+    database = django_settings.DATABASES["default"]
+    database.setdefault("TEST", {})["NAME"] = f"bench_fuzz_{database['NAME']}"  # not pytest's test_<name>
+    old_config = setup_databases(verbosity=0, interactive=False, keepdb=args.keepdb)
+    call_command("seed_demo", verbosity=0)
+    print(f"database migrated and seeded in {time.perf_counter() - t0:.1f} s")
+    try:
+        report = fuzz(args)
+    finally:
+        if not args.keepdb:
+            teardown_databases(old_config, verbosity=0)
+    print(json.dumps(report))
+
+
+def fuzz(args) -> dict:
     client = Client(HTTP_HOST="localhost")
     statuses: collections.Counter = collections.Counter()
     codes: collections.Counter = collections.Counter()
@@ -85,16 +106,22 @@ def main() -> None:
     print(f"500s or internal errors: {len(internal)}")
     for sample in internal[:5]:
         print("  ", sample)
-    print("abusive operations (20 runs each):")
+    print(f"abusive operations ({args.runs} runs each):")
+    abuse = {}
     for name, query in abusive().items():
         timings, refused = [], set()
-        for _ in range(20):
+        for _ in range(args.runs):
             t0 = time.perf_counter()
             response = send(query)
             timings.append((time.perf_counter() - t0) * 1000)
             refused |= {e.get("extensions", {}).get("code") for e in response.json().get("errors") or []}
         print(f"  {name:32s} codes={sorted(c for c in refused if c)} "
               f"median={statistics.median(timings):.1f} ms max={max(timings):.1f} ms")
+        abuse[name] = {"codes": sorted(c for c in refused if c),
+                       "median_ms": round(statistics.median(timings), 1), "max_ms": round(max(timings), 1)}
+    return {"operations": total, "seconds": round(elapsed, 1), "statuses": dict(statuses),
+            "codes": {str(k): v for k, v in codes.items()}, "internal_errors": len(internal),
+            "abusive": abuse}
 
 
 if __name__ == "__main__":
