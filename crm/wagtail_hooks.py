@@ -12,7 +12,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 
-from . import admin_leads, admin_views
+from . import admin_leads, admin_views, bulk_actions
 from .models import Collision, FollowUp, Lead, MarketingTask, Tag, Task
 
 
@@ -112,6 +112,8 @@ class CrmGroup(SnippetViewSetGroup):
 
 
 register_snippet(CrmGroup)
+hooks.register("register_bulk_action", bulk_actions.AssignBulkAction)
+hooks.register("register_bulk_action", bulk_actions.ReleaseBulkAction)
 
 
 @hooks.register("register_admin_urls")

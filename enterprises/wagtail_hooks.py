@@ -93,3 +93,33 @@ register_snippet(SalespersonViewSet)
 @hooks.register("register_admin_viewset")
 def register_enterprise_viewset():
     return EnterpriseViewSet("enterprises")
+
+
+def _refuse_out_of_scope_snippets(request, objects) -> None:
+    """Bulk actions fetch snippets by the posted ids without the viewset's scoping; a row outside
+    the user's scope (another enterprise, or a colleague's CRM row) makes the whole request a 404."""
+    from django.http import Http404
+
+    from .viewsets import EnterpriseScopedViewSetMixin
+
+    objects = list(objects)
+    if not objects:
+        return
+    viewset = getattr(type(objects[0]), "snippet_viewset", None)
+    if not isinstance(viewset, EnterpriseScopedViewSetMixin):
+        return
+    allowed = set(
+        viewset.editable_queryset(request).filter(pk__in=[o.pk for o in objects]).values_list("pk", flat=True)
+    )
+    if any(o.pk not in allowed for o in objects):
+        raise Http404
+
+
+@hooks.register("before_delete_snippet")
+def scope_bulk_delete(request, instances):
+    _refuse_out_of_scope_snippets(request, instances)
+
+
+@hooks.register("before_bulk_action")
+def scope_bulk_actions(request, action_type, objects, action_class_instance):
+    _refuse_out_of_scope_snippets(request, objects)
