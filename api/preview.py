@@ -43,7 +43,10 @@ def preview_page_for_token(*, token: str, enterprise: Enterprise, max_age: int =
     page = Page.objects.filter(pk=payload.get("p"), path__startswith=enterprise.site.root_page.path).first()
     if page is None:
         raise not_found("Page not found.")
-    return page.specific.get_latest_revision_as_object()
+    draft = page.specific.get_latest_revision_as_object()
+    if not hasattr(draft, "body"):  # a form or article page: not a microsite page (was an INTERNAL error)
+        raise not_found("This page has no client preview.")
+    return draft
 
 
 @login_required
