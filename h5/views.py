@@ -13,8 +13,16 @@ from enterprises.models import Enterprise
 from trackers.share import ShareTokenInvalid, share_token_verify
 
 OPERATIONS_DIR = Path(settings.BASE_DIR) / "graphql" / "operations"
-# Which client document (owned by the GraphQL engineer) a share kind is rendered from.
-KIND_OPERATIONS = {"article": "Article", "card": "Card", "form": "Form"}
+# Which client document a share kind is rendered from (poster: server side, no GraphQL type).
+KIND_OPERATIONS = {
+    "article": "H5Article", "card": "Card", "form": "Form", "page": "Microsite",
+    "product": "Product", "file": "File",
+}
+# Every document app.js may send; the exact file text, so persisted-only servers accept it.
+APP_OPERATIONS = (
+    "Microsite", "MicrositePage", "H5Article", "Card", "LikeCardTag", "Form", "SubmitForm",
+    "Product", "File", "ForwardShare", "VisitorSession",
+)
 
 
 @lru_cache(maxsize=32)
@@ -33,6 +41,9 @@ def share_open(request: HttpRequest, token: str) -> HttpResponse:
     if enterprise is None:
         return render(request, "h5/not_found.html", status=404)
     operation = KIND_OPERATIONS.get(context.kind)
+    poster = _poster(context) if context.kind == "poster" else None
+    if context.kind == "poster" and poster is None:
+        return render(request, "h5/not_found.html", status=404)
     config = {
         "token": token,
         "kind": context.kind,
@@ -41,6 +52,18 @@ def share_open(request: HttpRequest, token: str) -> HttpResponse:
         "graphqlUrl": "/graphql/",
         "trackUrl": "/t/",
         "document": _operation(operation) if operation else "",
-        "phonePolicy": "consult",
+        "documents": {name: _operation(name) for name in APP_OPERATIONS},
+        "poster": poster,
     }
     return render(request, "h5/app.html", {"config": config, "enterprise": enterprise})
+
+
+def _poster(context) -> dict | None:
+    """A poster link shows the composed image and opens what the poster advertises."""
+    from cms.posters.models import GeneratedPoster
+
+    poster = GeneratedPoster.objects.filter(pk=context.target_id, enterprise_id=context.enterprise_id).first()
+    if poster is None or not poster.image:
+        return None
+    return {"imageUrl": poster.image.url, "width": poster.width, "height": poster.height,
+            "targetUrl": poster.share_url}

@@ -42,6 +42,7 @@ def live(django_db_serialized_rollback, live_server, settings):
 def browser_page(chromium):
     """A fresh context (own cookies and storage) per test, phone-sized like WeChat's browser."""
     context = chromium.new_context(viewport={"width": 414, "height": 800}, locale="zh-CN")
+    context.route("**/media/**", _serve_test_media)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -50,6 +51,20 @@ def browser_page(chromium):
     page.goto("about:blank")
     page.wait_for_timeout(1500)
     context.close()
+
+
+def _serve_test_media(route):
+    """Media of this test (tests/conftest.py moves MEDIA_ROOT to a tmp dir the URLconf never saw)."""
+    from urllib.parse import unquote, urlsplit
+
+    from django.conf import settings
+
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / unquote(urlsplit(route.request.url).path).split("/media/", 1)[1]).resolve()
+    if root in path.parents and path.is_file():
+        route.fulfill(path=str(path))
+    else:
+        route.fulfill(status=404, body="not found")
 
 
 @pytest.fixture

@@ -1,0 +1,136 @@
+"""The H5 pages of every kind in Chromium: microsite blocks/theme/tabs, card likes, product, file, forms."""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from cms.cards.models import Card, CardTag
+from cms.files.models import SalesFile
+from cms.products.models import Product
+from sites.models import MicrositeNavPage
+from tests.factories import make_document, make_image
+from tests.test_api_content import blocks_for
+from trackers.models import Event, EventType
+from trackers.share import share_url
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+TYPENAMES = {
+    "carousel": "CarouselBlockType", "title_bar": "TitleBarBlockType", "divider": "DividerBlockType",
+    "rich_text": "RichTextBlockType", "image": "ImageBlockType", "video": "VideoBlockType",
+    "articles": "ArticleListBlockType", "file": "FileBlockType", "form": "FormBlockType",
+    "products": "ProductListBlockType", "contact": "ContactBlockType",
+}
+
+
+def wait_for(predicate, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return predicate()
+
+
+def test_microsite_shows_every_block_in_order_with_theme_tabs_and_form_errors(
+    live, browser_page, enterprise_a, salesperson_a, shot
+):
+    # given a microsite home holding every block type, a theme colour and two navigation pages
+    home = enterprise_a.site.root_page.specific
+    body = blocks_for(enterprise_a, 12)
+    home.body = body
+    home.theme_colour = "#aa3300"
+    home.phone_policy = "on_consult"
+    home.save_revision().publish()
+    for title in ["Products", "About us"]:
+        nav = MicrositeNavPage(title=title, body=[{"type": "rich_text", "value": f"<p>{title} page</p>"}])
+        home.add_child(instance=nav)
+        nav.save_revision().publish()
+    page = browser_page
+
+    # when a visitor opens salesperson A's link of the home
+    page.goto(share_url(home, salesperson_a))
+
+    # then every block is rendered, in the editor's order, in the theme colour, with the tabs
+    blocks = page.locator("[data-block]")
+    expect(blocks).to_have_count(len(body))
+    assert [blocks.nth(i).get_attribute("data-block") for i in range(len(body))] == [
+        TYPENAMES[block["type"]] for block in body
+    ]
+    theme = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--theme')")
+    assert theme.strip() == "#aa3300"
+    expect(page.locator(".h5-tabs a")).to_have_count(3)
+    expect(page.locator(".h5-carousel figure")).to_have_count(6)
+    expect(page.locator(".h5-rich a", has_text="x")).not_to_have_attribute("href", "javascript:alert(1)")
+    expect(page.locator("video")).to_have_attribute("src", "https://v.example/a.mp4")
+    shot(page, "h5-microsite-all-blocks")
+
+    # when the embedded form is sent empty, then the field's error is shown next to it
+    form = page.locator("form[data-form-id]")
+    form.get_by_role("button").click()
+    error = form.locator("[data-field=phone] [data-error-for=phone]")
+    expect(error).to_be_visible()
+    expect(error).to_have_attribute("data-code", "REQUIRED")
+    expect(form.get_by_label("Phone")).to_have_attribute("aria-invalid", "true")
+
+    # when the visitor moves to a navigation tab and to an article of the list
+    page.get_by_role("link", name="About us").click()
+    expect(page.get_by_role("heading", name="About us")).to_be_visible()
+    expect(page.locator(".h5-rich")).to_contain_text("About us page")
+    expect(page.locator(".h5-tabs a[aria-current]")).to_have_text("About us")
+    page.get_by_role("link", name="首页 Home").click()
+    page.locator("[data-block=ArticleListBlockType] a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Chosen 0")
+
+    # then each is an open of that item, credited to A
+    nav_id = MicrositeNavPage.objects.get(title="About us").pk
+    opens = Event.objects.filter(
+        enterprise=enterprise_a, salesperson_id=salesperson_a.pk, type=EventType.OPEN
+    )
+    page.goto("about:blank")  # pagehide: the tracker sends what is pending
+
+    def seen():
+        return set(opens.values_list("target_kind", "target_id"))  # a fresh query each time
+
+    assert wait_for(lambda: {(1, home.pk), (1, nav_id)} <= seen() and any(k == 2 for k, _ in seen())), seen()
+
+
+def test_card_likes_product_and_file_pages(live, browser_page, enterprise_a, salesperson_a, shot):
+    # given A's card with a tag, a product and a file of the enterprise
+    card = Card.objects.get(salesperson=salesperson_a)
+    tag = CardTag.objects.create(card=card, name="Reliable")
+    product = Product.objects.create(
+        enterprise=enterprise_a, name="Pump X", price="199.00", description="Quiet <b>pump</b>",
+        cover=make_image(enterprise_a, "pump"),
+    )
+    sales_file = SalesFile.objects.create(
+        enterprise=enterprise_a, title="Catalogue", kind="document", description="All models",
+        document=make_document(enterprise_a, "catalogue"),
+    )
+    page = browser_page
+
+    # when a visitor likes the tag twice
+    page.goto(share_url(card, salesperson_a))
+    expect(page.get_by_role("heading", name=card.name)).to_be_visible()
+    like = page.locator(f"[data-like='{tag.pk}']")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like.locator("[data-likes]")).to_have_text("1")
+    like.click()
+
+    # then it counts once
+    expect(like.locator("[data-likes]")).to_have_text("1")
+    tag.refresh_from_db()
+    assert tag.like_count == 1
+    shot(page, "h5-card")
+
+    # the product page shows its text escaped, the file page a download link
+    page.goto(share_url(product, salesperson_a))
+    expect(page.get_by_role("heading", name="Pump X")).to_be_visible()
+    expect(page.locator(".h5-price")).to_contain_text("199")
+    expect(page.locator(".h5-text")).to_have_text("Quiet <b>pump</b>")
+    page.goto(share_url(sales_file, salesperson_a))
+    expect(page.get_by_role("heading", name="Catalogue")).to_be_visible()
+    expect(page.get_by_role("link", name="下载 Download")).to_have_attribute("href", re.compile("catalogue"))
