@@ -151,3 +151,42 @@ class MyWeChatForm(forms.ModelForm):
     class Meta:
         model = SalespersonWeChat
         fields = ["notification_channel", "chat_welcome"]
+
+
+class MenuForm(forms.Form):
+    """Official-account menu builder (WX-4): generation options and the button tree as JSON."""
+
+    salesperson = forms.ModelChoiceField(
+        queryset=Salesperson.objects.none(),
+        required=False,
+        help_text="Whose card the menu opens and whose share links it uses (empty: the enterprise's).",
+    )
+    articles = forms.IntegerField(
+        min_value=0, max_value=5, initial=3, help_text="How many recent articles to list (0-5)."
+    )
+    menu = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
+        help_text='The button list as WeChat expects it ([...] or {"button": [...]}); edit before pushing.',
+    )
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = Salesperson.objects.filter(enterprise=enterprise, is_active=True)
+        self.fields["salesperson"].queryset = people
+
+    def clean_menu(self):
+        import json
+
+        raw = self.cleaned_data["menu"].strip()
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+        except ValueError as error:
+            raise forms.ValidationError(f"Not valid JSON: {error}")
+        if isinstance(data, dict):
+            data = data.get("button")
+        if not isinstance(data, list):
+            raise forms.ValidationError('Expected a list of buttons or {"button": [...]}.')
+        return data

@@ -13,17 +13,32 @@ MAX_NAME_BYTES = 16
 MAX_SUB_NAME_BYTES = 60
 
 
+MAX_URL_BYTES = 1024
+
+
 def _check_leaf(button: dict, where: str, errors: dict) -> None:
     kind = button.get("type")
     if kind == "view":
-        if not str(button.get("url") or "").startswith(("http://", "https://")):
+        url = str(button.get("url") or "")
+        if not url.startswith(("http://", "https://")):
             errors[f"{where}.url"] = "A view button needs an http(s) URL."
+        elif len(url.encode()) > MAX_URL_BYTES:
+            errors[f"{where}.url"] = f"URL is longer than {MAX_URL_BYTES} bytes."
     elif kind == "miniprogram":
         for key in ("appid", "pagepath", "url"):
-            if not button.get(key):
+            if not button.get(key) or not isinstance(button.get(key), str):
                 errors[f"{where}.{key}"] = f"A miniprogram button needs {key}."
+        url = str(button.get("url") or "")
+        if url and not url.startswith(("http://", "https://")):
+            errors[f"{where}.url"] = "The fallback URL must be http(s)."
     else:
         errors[f"{where}.type"] = "Type must be view or miniprogram."
+
+
+def _check_name(button: dict, where: str, limit: int, errors: dict) -> None:
+    name = button.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name.encode()) > limit:
+        errors[f"{where}.name"] = f"Name is required and at most {limit} bytes."
 
 
 def menu_validate(buttons: list[dict]) -> None:
@@ -33,18 +48,23 @@ def menu_validate(buttons: list[dict]) -> None:
         raise ValidationError({"button": f"Between 1 and {MAX_BUTTONS} top-level buttons."})
     for index, button in enumerate(buttons):
         where = f"button[{index}]"
-        name = str(button.get("name") or "")
-        if not name or len(name.encode()) > MAX_NAME_BYTES:
-            errors[f"{where}.name"] = f"Name is required and at most {MAX_NAME_BYTES} bytes."
+        if not isinstance(button, dict):
+            errors[where] = "Each button is an object with a name."
+            continue
+        _check_name(button, where, MAX_NAME_BYTES, errors)
         subs = button.get("sub_button")
         if subs:
+            if not isinstance(subs, list):
+                errors[f"{where}.sub_button"] = "sub_button is a list of buttons."
+                continue
             if len(subs) > MAX_SUB_BUTTONS:
                 errors[f"{where}.sub_button"] = f"At most {MAX_SUB_BUTTONS} sub-buttons."
             for sub_index, sub in enumerate(subs):
                 sub_where = f"{where}.sub_button[{sub_index}]"
-                sub_name = str(sub.get("name") or "")
-                if not sub_name or len(sub_name.encode()) > MAX_SUB_NAME_BYTES:
-                    errors[f"{sub_where}.name"] = f"Name is required and at most {MAX_SUB_NAME_BYTES} bytes."
+                if not isinstance(sub, dict):
+                    errors[sub_where] = "Each sub-button is an object with a name."
+                    continue
+                _check_name(sub, sub_where, MAX_SUB_NAME_BYTES, errors)
                 _check_leaf(sub, sub_where, errors)
         else:
             _check_leaf(button, where, errors)
@@ -56,3 +76,71 @@ def menu_push(*, account, buttons: list[dict]) -> None:
     """Validate, then replace the official account's menu (WeChatError on a refusal)."""
     menu_validate(buttons)
     official_account_client(account).menu_create(buttons)
+
+
+# --- generation from the enterprise's content -------------------------------------------------
+
+MICROSITE_NAME = "微官网"
+CONTACT_NAME = "联系我们"
+ARTICLES_NAME = "精选文章"
+
+
+def _fit(name: str, limit: int) -> str:
+    """Cut a name to ``limit`` UTF-8 bytes without splitting a character."""
+    data = name.encode()[:limit]
+    return data.decode(errors="ignore") or "…"
+
+
+def _miniprogram(*, account, name: str, token: str, fallback_url: str) -> dict:
+    """A mini-program button opening the share page with the token as ``scene`` (like the codes)."""
+    return {
+        "type": "miniprogram",
+        "name": name,
+        "appid": account.mini_app_id,
+        "pagepath": f"{account.mini_page}?scene={token}",
+        "url": fallback_url,
+    }
+
+
+def menu_generate(*, enterprise, salesperson=None, articles: int = 3) -> list[dict]:
+    """The button tree for ``enterprise``: microsite, a salesperson's card, recent articles.
+
+    Links are share URLs (trackers.share), so visits from the menu are attributed to the
+    salesperson like any shared link (to the enterprise when no salesperson is chosen). When the
+    mini-program is configured the card also gets a mini-program entry with an H5 fallback URL.
+    """
+    from cms.articles.selectors import articles_readable
+    from trackers.share import share_token_for, share_url, share_url_for_token
+
+    from .models import WeChatAccount
+
+    if salesperson is not None and salesperson.enterprise_id != enterprise.pk:
+        raise ValidationError({"salesperson": "Choose a salesperson of your enterprise."})
+    account = WeChatAccount.objects.filter(enterprise=enterprise).first()
+    mini = account is not None and bool(account.mini_app_id)
+    buttons: list[dict] = []
+    root = enterprise.root_page.specific
+    buttons.append({"type": "view", "name": MICROSITE_NAME, "url": share_url(root, salesperson)})
+    card = getattr(salesperson, "card", None) if salesperson is not None else None
+    if card is not None:
+        token = share_token_for(card, salesperson)
+        card_url = share_url_for_token(token)
+        name = _fit(f"{salesperson.display_name}的名片", MAX_SUB_NAME_BYTES)
+        subs = [{"type": "view", "name": name, "url": card_url}]
+        if mini:
+            subs.append(_miniprogram(account=account, name="小程序名片", token=token, fallback_url=card_url))
+        buttons.append({"name": CONTACT_NAME, "sub_button": subs})
+    latest = articles_readable(enterprise=enterprise).order_by("-first_published_at", "-pk")
+    latest = list(latest[: max(0, min(articles, MAX_SUB_BUTTONS))])
+    if latest:
+        buttons.append(
+            {
+                "name": ARTICLES_NAME,
+                "sub_button": [
+                    {"type": "view", "name": _fit(article.title, MAX_SUB_NAME_BYTES),
+                     "url": share_url(article, salesperson)}
+                    for article in latest
+                ],
+            }
+        )
+    return buttons

@@ -21,12 +21,13 @@ from wagtail.snippets.models import register_snippet
 from enterprises.selectors import enterprise_for_user, scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 
-from . import adapter, selectors, services
+from . import adapter, menu, selectors, services
 from .forms import (
     ChannelCodeForm,
     ChatReplyForm,
     ExternalTagForm,
     MassMessageForm,
+    MenuForm,
     MyWeChatForm,
     SalespersonWeChatForm,
     WeChatAccountForm,
@@ -193,6 +194,62 @@ def mass_detail_view(request, pk: int):
     )
 
 
+def menu_view(request):
+    """Build, preview, validate and push the official-account menu (WX-4); admins only."""
+    import json
+
+    from django.core.exceptions import ValidationError
+
+    enterprise = _admin_enterprise(request)
+    account = WeChatAccount.objects.filter(enterprise=enterprise).first()
+    form = MenuForm(request.POST or None, enterprise=enterprise)
+    buttons, menu_errors, status = None, {}, 200
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action", "preview")
+        if action == "generate":
+            buttons = menu.menu_generate(
+                enterprise=enterprise,
+                salesperson=form.cleaned_data["salesperson"],
+                articles=form.cleaned_data["articles"],
+            )
+            data = request.POST.copy()
+            data["menu"] = json.dumps(buttons, ensure_ascii=False, indent=2)
+            form = MenuForm(data, enterprise=enterprise)
+            form.is_valid()
+        else:
+            buttons = form.cleaned_data["menu"]
+            if buttons is None:
+                form.add_error("menu", "Generate or write a menu first.")
+            else:
+                try:
+                    if action == "push":
+                        menu.menu_push(account=account, buttons=buttons)
+                    else:
+                        menu.menu_validate(buttons)
+                except ValidationError as error:
+                    menu_errors = error.message_dict
+                except adapter.WeChatError as error:
+                    messages.error(request, f"WeChat refused the menu: {error.errmsg}")
+                else:
+                    if action == "push":
+                        messages.success(request, "Menu pushed to the official account.")
+                    else:
+                        messages.success(request, "The menu is valid.")
+    if request.method == "POST" and (form.errors or menu_errors):
+        status = 400
+    return TemplateResponse(
+        request,
+        "wechat/menu.html",
+        {
+            "form": form,
+            "buttons": buttons if isinstance(buttons, list) else None,
+            "menu_errors": sorted(menu_errors.items()),
+            "account": account,
+        },
+        status=status,
+    )
+
+
 def _own_salesperson(request):
     salesperson = getattr(request.user, "salesperson", None)
     if salesperson is None:
@@ -260,6 +317,7 @@ def register_wechat_urls():
         path("wechat/settings/", settings_view, name="wechat_settings"),
         path("wechat/channels/", channels_view, name="wechat_channels"),
         path("wechat/mass/", mass_list_view, name="wechat_mass"),
+        path("wechat/menu/", menu_view, name="wechat_menu"),
         path("wechat/mass/<int:pk>/", mass_detail_view, name="wechat_mass_detail"),
         path("wechat/todos/", todos_view, name="wechat_todos"),
         path("wechat/me/", my_wechat_view, name="wechat_me"),
@@ -294,6 +352,11 @@ def register_channels_menu_item():
 @hooks.register("register_admin_menu_item")
 def register_mass_menu_item():
     return AdminMenuItem("Mass messages", reverse("wechat_mass"), icon_name="mail", order=902)
+
+
+@hooks.register("register_admin_menu_item")
+def register_oa_menu_menu_item():
+    return AdminMenuItem("Official-account menu", reverse("wechat_menu"), icon_name="list-ul", order=903)
 
 
 @hooks.register("register_admin_menu_item")
