@@ -155,17 +155,15 @@ def sidebar_lead_create(*, session: SidebarSession, contact: ExternalContact):
 
 
 def sidebar_lead_tags_update(*, lead, add: list[int], remove: list[int]) -> None:
-    """Add/remove enterprise CRM tags on a lead; ids of another enterprise's tags are ignored.
-
-    crm.services has no tag write yet; this is the one place the sidebar changes lead tags.
-    """
+    """Add/remove enterprise CRM tags through crm.services; another enterprise's tag ids are ignored."""
     from crm.models import Tag
+    from crm.services import lead_tag_add, lead_tag_remove
 
     own = Tag.objects.filter(enterprise_id=lead.enterprise_id)
-    if add:
-        lead.tags.add(*own.filter(pk__in=add))
-    if remove:
-        lead.tags.remove(*own.filter(pk__in=remove))
+    for tag in own.filter(pk__in=add):
+        lead_tag_add(lead=lead, tag=tag)
+    for tag in own.filter(pk__in=remove):
+        lead_tag_remove(lead=lead, tag=tag)
 
 
 @dataclass(frozen=True)
