@@ -12,8 +12,15 @@ import base64
 
 import graphene
 from django.core import signing
+from django.utils.html import escape
 from graphene.types.generic import GenericScalar
+from wagtail.models import Page
+from wagtail.rich_text import expand_db_html, features
+from wagtail.rich_text.rewriters import FIND_A_TAG, LinkRewriter, extract_attrs
 
+from blocks.blocks import LINK_TARGETS
+from blocks.sanitize import clean_output
+from cms.articles.models import ArticlePage
 from cms.articles.selectors import article_effective_view, articles_readable
 from cms.cards.models import CardTag
 from cms.cards.selectors import card_effective
@@ -24,8 +31,9 @@ from cms.leadforms.services import form_submit
 from cms.products.models import Product
 from enterprises.models import Enterprise, Salesperson
 from enterprises.selectors import enterprise_for_request
-from sites.models import MicrositeNavPage
-from sites.selectors import microsite_for, microsite_nav_pages
+from graphql import FieldNode, FragmentSpreadNode
+from sites.models import MAX_NAV_PAGES, MicrositeNavPage
+from sites.selectors import microsite_for
 from trackers.ingest import visitor_token_read
 from trackers.models import Visitor
 from trackers.share import ShareTokenInvalid, share_token_verify
@@ -33,11 +41,12 @@ from trackers.share import ShareTokenInvalid, share_token_verify
 from .core.errors import FORBIDDEN, VALIDATION, api_error, not_found
 from .core.loaders import (
     RENDITION_FILTERS,
+    file_loader,
     form_fields_loader,
     image_loader,
-    latest_articles_loader,
+    page_loader,
+    product_loader,
     rendition_url,
-    want_image_ids,
     want_images,
 )
 
@@ -215,6 +224,9 @@ class FormType(graphene.ObjectType):
     def resolve_fields(form, info):
         return form_fields_loader(info).get(form.pk)
 
+    def resolve_header_image(form, info):
+        return image_loader(info).get(form.header_image_id) if form.header_image_id else None
+
 
 class ArticleSummaryType(graphene.ObjectType):
     id = graphene.ID(required=True)
@@ -227,6 +239,9 @@ class ArticleSummaryType(graphene.ObjectType):
     def resolve_published_at(article, info):
         return article.first_published_at
 
+    def resolve_cover(article, info):
+        return image_loader(info).get(article.cover_id) if article.cover_id else None
+
 
 class LinkType(graphene.ObjectType):
     """Where a carousel slide, image or title bar leads."""
@@ -234,16 +249,6 @@ class LinkType(graphene.ObjectType):
     kind = graphene.String()
     target_id = graphene.ID()
     url = graphene.String()
-
-    @staticmethod
-    def from_value(value):
-        if not value or not value.get("link_type"):
-            return None
-        kind = value["link_type"]
-        target = value.get(kind)
-        if kind == "url":
-            return LinkType(kind=kind, url=target or None)
-        return LinkType(kind=kind, target_id=getattr(target, "pk", None))
 
 
 # --- typed StreamField ----------------------------------------------------------------------
@@ -265,7 +270,7 @@ class CarouselSlideType(graphene.ObjectType):
         return slide.get("caption")
 
     def resolve_link(slide, info):
-        return LinkType.from_value(slide.get("link"))
+        return slide.get("link")
 
 
 class CarouselBlockType(BlockFields, graphene.ObjectType):
@@ -339,50 +344,271 @@ class ComponentBlock(graphene.Union):
         )
 
 
-def _live(page):
-    return page if page is not None and page.live else None
+# --- reading a StreamField from its stored JSON -------------------------------------------
+#
+# Blocks are read from ``stream.raw_data`` (the stored JSON), not through Wagtail's
+# ``bulk_to_python``, which runs one chooser query per block path. One pass collects every
+# referenced id; each kind of thing is then loaded once for the whole request.
+
+PAGE_LINKS = ("page", "article", "form")
 
 
-def _block(info, enterprise_id: int, child):
-    """Map one StreamChild to its GraphQL type; embedded items resolve to real objects."""
-    name, value, block_id = child.block_type, child.value, child.id
+def _pk(value) -> int | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    if hasattr(value, "pk"):
+        value = value.pk
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def _items(value) -> list:
+    """ListBlock items, stored either as ``[{"type": "item", "value": v, "id": ...}]`` or ``[v]``."""
+    items = []
+    for item in value or []:
+        if isinstance(item, dict) and item.get("type") == "item" and "value" in item:
+            item = item["value"]
+        items.append(item)
+    return items
+
+
+def _raw_children(stream) -> list[dict]:
+    if stream is None:
+        return []
+    raw = stream.raw_data if hasattr(stream, "raw_data") else stream
+    return [child for child in raw if isinstance(child, dict) and isinstance(child.get("type"), str)]
+
+
+def _value(child) -> dict:
+    value = child.get("value")
+    return value if isinstance(value, dict) else {}
+
+
+def _rich_text_page_ids(html) -> set[int]:
+    if not isinstance(html, str) or "linktype" not in html:
+        return set()
+    found = set()
+    for match in FIND_A_TAG.finditer(html):
+        attrs = extract_attrs(match.group(1))
+        if attrs.get("linktype") == "page" and _pk(attrs.get("id")):
+            found.add(_pk(attrs["id"]))
+    return found
+
+
+class StreamRefs:
+    """Ids a stream references, by kind (collected without touching the database)."""
+
+    def __init__(self):
+        self.images: set[int] = set()
+        self.pages: set[int] = set()
+        self.products: set[int] = set()
+        self.files: set[int] = set()
+        self.latest: set[tuple[int, int]] = set()
+        #: shown in the page (their covers are needed), as opposed to link targets
+        self.shown: set[tuple[str, int]] = set()
+
+    def link(self, link) -> None:
+        if not isinstance(link, dict):
+            return
+        kind = link.get("link_type")
+        target = _pk(link.get(kind)) if kind in LINK_TARGET_KINDS else None
+        if target is None:
+            return
+        if kind in PAGE_LINKS:
+            self.pages.add(target)
+        elif kind == "product":
+            self.products.add(target)
+        elif kind == "file":
+            self.files.add(target)
+
+    def add(self, child: dict) -> None:
+        name, value = child["type"], _value(child)
+        if name == "carousel":
+            for slide in _items(value.get("slides")):
+                if isinstance(slide, dict):
+                    self.images.add(_pk(slide.get("image")))
+                    self.link(slide.get("link"))
+        elif name == "title_bar":
+            self.link(value.get("more_link"))
+        elif name == "rich_text":
+            self.pages.update(_rich_text_page_ids(child.get("value")))
+        elif name == "image":
+            self.images.add(_pk(value.get("image")))
+            self.link(value.get("link"))
+        elif name == "video":
+            self.images.add(_pk(value.get("poster")))
+        elif name == "articles":
+            chosen = [_pk(a) for a in _items(value.get("articles"))]
+            if any(chosen):
+                self.pages.update(chosen)
+                self.shown.update(("page", pk) for pk in chosen)
+            else:
+                self.latest.add((_pk(value.get("category")) or 0, _pk(value.get("latest_count")) or 5))
+        elif name == "file":
+            self.files.add(_pk(value.get("file")))
+            self.shown.add(("file", _pk(value.get("file"))))
+        elif name == "form":
+            self.pages.add(_pk(value.get("form")))
+            self.shown.add(("page", _pk(value.get("form"))))
+        elif name == "products":
+            products = [_pk(p) for p in _items(value.get("products"))]
+            self.products.update(products)
+            self.shown.update(("product", pk) for pk in products)
+        self.images.discard(None)
+        self.pages.discard(None)
+        self.products.discard(None)
+        self.files.discard(None)
+
+
+LINK_TARGET_KINDS = {kind for kind, _ in LINK_TARGETS}
+
+
+class StreamContext:
+    """What block building needs: the loaders of this request, scoped to one enterprise."""
+
+    def __init__(self, info, enterprise: Enterprise):
+        self.info = info
+        self.enterprise_id = enterprise.pk
+        self.root_id = enterprise.site.root_page_id
+        self.pages = page_loader(info)
+        self.products = product_loader(info, enterprise.pk)
+        self.files = file_loader(info, enterprise.pk)
+        self.images = image_loader(info)
+
+    @property
+    def root_path(self) -> str:
+        root = self.pages.get(("id", self.root_id))
+        return root.path if root is not None else "-"
+
+    def page(self, pk) -> Page | None:
+        """A live page of the enterprise's site, else None."""
+        page = self.pages.get(("id", pk)) if pk else None
+        if page is None or not page.live or not page.path.startswith(self.root_path):
+            return None
+        return page
+
+    def article(self, pk) -> ArticlePage | None:
+        article = self.pages.get(("id", pk)) if pk else None
+        if not isinstance(article, ArticlePage) or not article.live or not article.is_enabled:
+            return None
+        return article if article.enterprise_id == self.enterprise_id else None
+
+    def form(self, pk) -> LeadFormPage | None:
+        form = self.page(pk)
+        return form if isinstance(form, LeadFormPage) else None
+
+    def product(self, pk) -> Product | None:
+        product = self.products.get(pk) if pk else None
+        return product if product is not None and product.is_active else None
+
+    def file(self, pk) -> SalesFile | None:
+        return self.files.get(pk) if pk else None
+
+    def image(self, pk):
+        return self.images.get(pk) if pk else None
+
+    def link(self, value) -> LinkType | None:
+        if not isinstance(value, dict) or value.get("link_type") not in LINK_TARGET_KINDS:
+            return None
+        kind = value["link_type"]
+        if kind == "url":
+            return LinkType(kind=kind, url=value.get("url") or None) if value.get("url") else None
+        pk = _pk(value.get(kind))
+        target = {"page": self.page, "article": self.article, "form": self.form,
+                  "product": self.product, "file": self.file}[kind](pk)
+        return LinkType(kind=kind, target_id=pk) if target is not None else None
+
+    def rich_text(self, html) -> str:
+        """Stored rich text as sanitized HTML; page links point at live pages of this site only."""
+        if not isinstance(html, str) or not html:
+            return ""
+
+        def page_links(attrs_list: list[dict]) -> list[str]:
+            tags = []
+            for attrs in attrs_list:
+                page = self.page(_pk(attrs.get("id")))
+                url = page.get_full_url(self.info.context) if page is not None else None
+                tags.append(f'<a href="{escape(url)}">' if url else "<a>")
+            return tags
+
+        rules = {kind: rule.expand_db_attributes_many for kind, rule in features.get_link_types().items()}
+        html = LinkRewriter(bulk_rules={**rules, "page": page_links})(html)
+        if "<embed" in html:
+            html = expand_db_html(html)
+        return clean_output(html)
+
+
+def stream_prepare(ctx: StreamContext, children: list[dict]) -> None:
+    """Register everything the blocks reference, load it (one query per table), then the images."""
+    refs = StreamRefs()
+    for child in children:
+        refs.add(child)
+    ctx.pages.want([("id", pk) for pk in refs.pages] + [("id", ctx.root_id)])
+    ctx.pages.want(("latest", ctx.enterprise_id, c, n) for c, n in refs.latest)
+    ctx.products.want(refs.products)
+    ctx.files.want(refs.files)
+    ctx.pages.load()
+    ctx.products.load()
+    ctx.files.load()
+    shown = [
+        {"page": ctx.pages.loaded.get(("id", pk)), "product": ctx.products.loaded.get(pk),
+         "file": ctx.files.loaded.get(pk)}[kind]
+        for kind, pk in refs.shown if pk
+    ]
+    for category, count in refs.latest:
+        shown += ctx.pages.loaded.get(("latest", ctx.enterprise_id, category, count)) or []
+    forms = [p for p in shown if isinstance(p, LeadFormPage)]
+    form_fields_loader(ctx.info).want(f.pk for f in forms)
+    covers = [getattr(item, "cover_id", None) for item in shown] + [f.header_image_id for f in forms]
+    want_images(ctx.info, list(refs.images) + covers)
+
+
+def _block(ctx: StreamContext, child: dict):
+    """Map one stored block to its GraphQL type; embedded items resolve to real objects."""
+    name, value, block_id = child["type"], _value(child), child.get("id")
     if name == "carousel":
-        return CarouselBlockType(id=block_id, slides=list(value["slides"]),
-                                 autoplay_seconds=value.get("autoplay_seconds"))
+        slides = [
+            {"image": ctx.image(_pk(s.get("image"))), "caption": s.get("caption"),
+             "link": ctx.link(s.get("link"))}
+            for s in _items(value.get("slides")) if isinstance(s, dict)
+        ]
+        return CarouselBlockType(id=block_id, slides=slides,
+                                 autoplay_seconds=value.get("autoplay_seconds", 4))
     if name == "title_bar":
         return TitleBarBlockType(id=block_id, title=value.get("title"), subtitle=value.get("subtitle"),
-                                 more_link=LinkType.from_value(value.get("more_link")))
+                                 more_link=ctx.link(value.get("more_link")))
     if name == "divider":
-        return DividerBlockType(id=block_id, style=value.get("style"), height=value.get("height"))
+        return DividerBlockType(id=block_id, style=value.get("style", "line"), height=value.get("height", 16))
     if name == "rich_text":
-        return RichTextBlockType(id=block_id, html=child.block.get_api_representation(value))
+        return RichTextBlockType(id=block_id, html=ctx.rich_text(child.get("value")))
     if name == "image":
-        return ImageBlockType(id=block_id, image=value.get("image"), caption=value.get("caption"),
-                              link=LinkType.from_value(value.get("link")))
+        return ImageBlockType(id=block_id, image=ctx.image(_pk(value.get("image"))),
+                              caption=value.get("caption"),
+                              link=ctx.link(value.get("link")))
     if name == "video":
         return VideoBlockType(id=block_id, url=value.get("url"), title=value.get("title"),
-                              poster=value.get("poster"))
+                              poster=ctx.image(_pk(value.get("poster"))))
     if name == "articles":
-        chosen = [a for a in value.get("articles") or [] if a is not None]
-        if chosen:
-            articles = [a for a in chosen if a.live and a.enterprise_id == enterprise_id and a.is_enabled]
+        chosen = [_pk(a) for a in _items(value.get("articles"))]
+        if any(chosen):
+            articles = [a for a in (ctx.article(pk) for pk in chosen) if a is not None]
         else:
-            category = value.get("category")
-            articles = latest_articles_loader(info, enterprise_id).get(
-                (category.pk if category else 0, value.get("latest_count") or 5)
-            )
-        return ArticleListBlockType(id=block_id, title=value.get("title"), layout=value.get("layout"),
+            key = ("latest", ctx.enterprise_id, _pk(value.get("category")) or 0,
+                   _pk(value.get("latest_count")) or 5)
+            articles = ctx.pages.get(key) or []
+        return ArticleListBlockType(id=block_id, title=value.get("title"), layout=value.get("layout", "list"),
                                     articles=articles)
     if name == "file":
-        file = value.get("file")
-        file = file if file is not None and file.enterprise_id == enterprise_id else None
+        file = ctx.file(_pk(value.get("file")))
         return FileBlockType(id=block_id, title=value.get("title") or (file.title if file else ""), file=file)
     if name == "form":
-        return FormBlockType(id=block_id, title=value.get("title"), form=_live(value.get("form")))
+        return FormBlockType(id=block_id, title=value.get("title"), form=ctx.form(_pk(value.get("form"))))
     if name == "products":
-        products = [p for p in value.get("products") or []
-                    if p is not None and p.is_active and p.enterprise_id == enterprise_id]
-        return ProductListBlockType(id=block_id, title=value.get("title"), layout=value.get("layout"),
+        products = [p for p in (ctx.product(_pk(v)) for v in _items(value.get("products"))) if p is not None]
+        return ProductListBlockType(id=block_id, title=value.get("title"), layout=value.get("layout", "list"),
                                     products=products)
     if name == "contact":
         return ContactBlockType(id=block_id, label=value.get("label"), action=value.get("action"),
@@ -390,41 +616,53 @@ def _block(info, enterprise_id: int, child):
     return None
 
 
-def _images_of(value) -> list:
-    """Every image a block value holds (slides, image, poster, covers of embeds)."""
-    found = []
-    if hasattr(value, "file") and hasattr(value, "get_rendition"):
-        return [value]
-    if isinstance(value, dict) or hasattr(value, "items"):
-        for item in value.values():
-            found.extend(_images_of(item))
-    elif isinstance(value, list | tuple) or value.__class__.__name__ == "ListValue":
-        for item in value:
-            found.extend(_images_of(item))
-    return found
+def stream_blocks(info, enterprise: Enterprise, stream) -> list:
+    """Typed blocks of a StreamField; a constant number of queries whatever the number of blocks."""
+    children = _raw_children(stream)
+    ctx = StreamContext(info, enterprise)
+    stream_prepare(ctx, children)
+    return [b for b in (_block(ctx, child) for child in children) if b is not None]
 
 
-def stream_blocks(info, enterprise_id: int, stream) -> list:
-    """Typed blocks of a StreamField; everything they embed is registered for batch loading."""
-    children = list(stream or [])
-    articles = latest_articles_loader(info, enterprise_id)
-    forms = form_fields_loader(info)
-    for child in children:
-        if child.block_type == "articles" and not child.value.get("articles"):
-            category = child.value.get("category")
-            articles.want([(category.pk if category else 0, child.value.get("latest_count") or 5)])
-        elif child.block_type == "form" and child.value.get("form") is not None:
-            forms.want([child.value["form"].pk])
-        want_images(info, _images_of(child.value))
-    blocks = [b for b in (_block(info, enterprise_id, child) for child in children) if b is not None]
-    for block in blocks:
-        if isinstance(block, ArticleListBlockType):
-            want_images(info, [a.cover for a in block.articles or []])
-        elif isinstance(block, ProductListBlockType):
-            want_image_ids(info, [p.cover_id for p in block.products or []])
-        elif isinstance(block, FileBlockType) and block.file is not None:
-            want_image_ids(info, [block.file.cover_id])
-    return blocks
+def _selected(info) -> set[str]:
+    """Names of the fields selected under the current field (through fragments too)."""
+    names: set[str] = set()
+
+    def walk(selection_set) -> None:
+        for selection in selection_set.selections if selection_set is not None else ():
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = info.fragments.get(selection.name.value)
+                if fragment is not None:
+                    walk(fragment.selection_set)
+            else:
+                walk(selection.selection_set)
+
+    for node in info.field_nodes:
+        walk(node.selection_set)
+    return names
+
+
+def page_prepare(info, enterprise: Enterprise, page, *, with_nav: bool = False) -> None:
+    """Plan a page answer up front, so that each table is read once for the whole response.
+
+    GraphQL resolves fields in document order (the logo before the body), so the images of the
+    body, navigation icons, covers and the salesperson's avatar are all registered here, before
+    the first image resolves and loads them together with their renditions.
+    """
+    selected = _selected(info)
+    pages = page_loader(info)
+    if with_nav and "navigation" in selected:
+        pages.want([("nav", page.path)])
+    if "body" in selected:
+        stream_prepare(StreamContext(info, enterprise), _raw_children(page.body))
+    pages.load()
+    salesperson = getattr(page, "_share_salesperson", None)
+    want_images(info, [
+        getattr(page, "logo_id", None), getattr(page, "icon_id", None),
+        salesperson.avatar_id if salesperson is not None else None,
+    ] + [p.icon_id for p in pages.loaded.get(("nav", page.path)) or []])
 
 
 # --- microsite ------------------------------------------------------------------------------
@@ -437,8 +675,12 @@ class MicrositePageType(graphene.ObjectType):
     icon = graphene.Field(ImageType)
     body = graphene.List(ComponentBlock)
 
+    def resolve_icon(page, info):
+        icon_id = getattr(page, "icon_id", None)
+        return image_loader(info).get(icon_id) if icon_id else None
+
     def resolve_body(page, info):
-        return stream_blocks(info, info.context._enterprise.pk, page.body)
+        return stream_blocks(info, info.context._enterprise, page.body)
 
 
 class MicrositeType(graphene.ObjectType):
@@ -455,10 +697,10 @@ class MicrositeType(graphene.ObjectType):
     salesperson = graphene.Field(SalespersonContactType)
 
     def resolve_body(home, info):
-        return stream_blocks(info, info.context._enterprise.pk, home.body)
+        return stream_blocks(info, info.context._enterprise, home.body)
 
     def resolve_navigation(home, info):
-        return list(microsite_nav_pages(home=home)[:5])
+        return (page_loader(info).get(("nav", home.path)) or [])[:MAX_NAV_PAGES]
 
     def resolve_salesperson(home, info):
         return getattr(home, "_share_salesperson", None)
@@ -501,7 +743,7 @@ class ArticleType(graphene.ObjectType):
         return ArticleType(
             id=article.pk, title=article.title, summary=article.summary, author=article.author,
             cover=article.cover, date=date,
-            body=stream_blocks(info, article.enterprise_id, article.body),
+            body=stream_blocks(info, info.context._enterprise, article.body),
             contact_position=view.contact_position,
             salesperson=view.salesperson if view.contact_position else None,
             recommended=view.recommended, more_articles=view.more_articles, products=view.products,
@@ -598,7 +840,7 @@ def _card_module(info, enterprise_id, module) -> CardModuleType:
     elif key == "articles":
         result.articles = data
     elif key == "custom":
-        result.body = stream_blocks(info, enterprise_id, data)
+        result.body = stream_blocks(info, info.context._enterprise, data)
     return result
 
 
@@ -634,18 +876,17 @@ class ContentQueries(graphene.ObjectType):
         if home is None:
             raise not_found("The microsite is not available.")
         home._share_salesperson = share_salesperson(info, enterprise, share_token, salesperson_id)
+        page_prepare(info, enterprise, home, with_nav=True)
         return home
 
     def resolve_microsite_page(root, info, id):
         enterprise = request_enterprise(info)
         home = microsite_for(enterprise=enterprise)
-        page = (
-            MicrositeNavPage.objects.child_of(home).live().filter(pk=_int_id(id)).select_related("icon").first()
-            if home is not None
-            else None
-        )
-        if page is None:
+        page = page_loader(info).get(("id", _int_id(id))) if home is not None else None
+        if (not isinstance(page, MicrositeNavPage) or not page.live or page.depth != home.depth + 1
+                or not page.path.startswith(home.path)):
             raise not_found("Page not found.")
+        page_prepare(info, enterprise, page)
         return page
 
     def resolve_article(root, info, id, share_token=None, salesperson_id=None):

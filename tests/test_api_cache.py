@@ -40,15 +40,15 @@ def test_publishing_and_shelf_changes_invalidate(client, enterprise_a):
 
 
 def test_a_saved_product_invalidates(client, enterprise_a):
-    publish_home(enterprise_a, blocks_for(enterprise_a, 9))
-    product = Product.objects.get(enterprise=enterprise_a)
-    before = gql(client, enterprise_a, QUERY)["data"]["microsite"]["body"][8]["products"][0]["name"]
+    publish_home(enterprise_a, blocks_for(enterprise_a, 5))
+    product = Product.objects.get(enterprise=enterprise_a, name="Tea 4")
+    before = gql(client, enterprise_a, QUERY)["data"]["microsite"]["body"][4]["products"][0]["name"]
 
     product.name = "Green tea"
     product.save()
 
-    after = gql(client, enterprise_a, QUERY)["data"]["microsite"]["body"][8]["products"][0]["name"]
-    assert (before, after) == ("Tea 8", "Green tea")
+    after = gql(client, enterprise_a, QUERY)["data"]["microsite"]["body"][4]["products"][0]["name"]
+    assert (before, after) == ("Tea 4", "Green tea")
 
 
 def test_key_separates_enterprise_and_salesperson_context(client, enterprise_a, enterprise_b,

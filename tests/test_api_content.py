@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cms.articles.models import ArticleCategory
 from cms.articles.services import article_create
+from cms.files.models import SalesFile
 from cms.leadforms.services import leadform_create
 from cms.products.models import Product
 from sites.models import MicrositeHomePage
-from tests.factories import make_image
+from tests.factories import EnterpriseFactory, make_document, make_image
 from trackers.share import share_token_for
 
 
@@ -32,44 +33,83 @@ def codes(result) -> list[str]:
 
 
 def blocks_for(enterprise, n: int) -> list[dict]:
-    """n blocks cycling through every block type; every block embeds its own image/product/form."""
+    """n blocks cycling through every block type, every kind of embed within the first five.
+
+    Every block embeds its own image, product, file, form or articles; slides and images link to a
+    page, an article, a product, a file and a form, and rich text links to a page.
+    """
     forms = [
         leadform_create(
             enterprise=enterprise, title=f"Form {i}",
             fields=[{"label": "Phone", "field_type": "phone", "required": True}],
         )
-        for i in range(max(1, n // 10))
+        for i in range(max(1, n // 12 + 1))
     ]
+    category = ArticleCategory.objects.get_or_create(enterprise=enterprise, name="News")[0]
+    chosen = [
+        article_create(enterprise=enterprise, title=f"Chosen {i}", cover=make_image(enterprise, f"ac{i}"),
+                       publish=True)
+        for i in range(2)
+    ]
+    for article in chosen:
+        article.categories.add(category)
+        article.save_revision().publish()
+    home_id = enterprise.site.root_page_id
+
+    def link(i: int, image) -> dict:
+        kind = ["page", "article", "product", "file", "form"][i % 5]
+        target = {"page": home_id, "article": chosen[0].pk, "form": forms[0].pk}.get(kind)
+        if kind == "product":
+            target = Product.objects.create(enterprise=enterprise, name=f"Linked {i}", cover=image).pk
+        if kind == "file":
+            target = sales_file(enterprise, f"linked{i}", image).pk
+        return {"link_type": kind, kind: target}
 
     def block(i: int) -> dict:
         image = make_image(enterprise, title=f"pic{i}")
-        kind = i % 10
+        kind = i % 12
         if kind == 0:
             return {"type": "carousel", "value": {"slides": [
-                {"image": image.pk, "caption": "Hi", "link": {"link_type": "url", "url": "https://e.example"}}
-            ], "autoplay_seconds": 3}}
+                {"image": image.pk, "caption": "Hi", "link": {"link_type": "url", "url": "https://e.example"}},
+            ] + [{"image": image.pk, "caption": f"To {k}", "link": link(k, image)} for k in range(5)],
+                "autoplay_seconds": 3}}
         if kind == 1:
-            return {"type": "title_bar", "value": {"title": "Welcome", "subtitle": ""}}
+            return {"type": "articles", "value": {"title": "Chosen", "articles": [a.pk for a in chosen],
+                                                  "category": None, "latest_count": 3, "layout": "cards"}}
         if kind == 2:
-            return {"type": "divider", "value": {"style": "line", "height": 8}}
+            file = sales_file(enterprise, f"file{i}", image)
+            return {"type": "file", "value": {"file": file.pk, "title": ""}}
         if kind == 3:
-            return {"type": "rich_text", "value": '<p>Hello <a href="javascript:alert(1)">x</a></p>'}
+            return {"type": "form", "value": {"form": forms[i // 12].pk, "title": "Tell us"}}
         if kind == 4:
-            return {"type": "image", "value": {"image": image.pk, "caption": "c"}}
-        if kind == 5:
-            return {"type": "video",
-                    "value": {"url": "https://v.example/a.mp4", "poster": image.pk, "title": "v"}}
-        if kind == 6:
-            return {"type": "articles", "value": {"title": "Latest", "articles": [], "category": None,
-                                                  "latest_count": 3, "layout": "list"}}
-        if kind == 7:
-            return {"type": "form", "value": {"form": forms[i // 10].pk, "title": "Tell us"}}
-        if kind == 8:
             product = Product.objects.create(enterprise=enterprise, name=f"Tea {i}", cover=image)
             return {"type": "products", "value": {"title": "Buy", "products": [product.pk], "layout": "grid"}}
+        if kind == 5:
+            return {"type": "title_bar",
+                    "value": {"title": "Welcome", "subtitle": "", "more_link": link(i + 1, image)}}
+        if kind == 6:
+            return {"type": "divider", "value": {"style": "line", "height": 8}}
+        if kind == 7:
+            return {"type": "rich_text", "value": f'<p>Hello <a href="javascript:alert(1)">x</a> '
+                                                  f'<a linktype="page" id="{home_id}">home</a></p>'}
+        if kind == 8:
+            return {"type": "image", "value": {"image": image.pk, "caption": "c", "link": link(i + 1, image)}}
+        if kind == 9:
+            return {"type": "video",
+                    "value": {"url": "https://v.example/a.mp4", "poster": image.pk, "title": "v"}}
+        if kind == 10:
+            return {"type": "articles", "value": {"title": "Latest", "articles": [], "category": category.pk,
+                                                  "latest_count": 3, "layout": "list"}}
         return {"type": "contact", "value": {"label": "Consult", "action": "consult", "style": "primary"}}
 
     return [block(i) for i in range(n)]
+
+
+def sales_file(enterprise, title: str, cover) -> SalesFile:
+    return SalesFile.objects.create(
+        enterprise=enterprise, title=title, kind="document", cover=cover,
+        document=make_document(enterprise, title),
+    )
 
 
 def publish_home(enterprise, body) -> MicrositeHomePage:
@@ -82,17 +122,19 @@ def publish_home(enterprise, body) -> MicrositeHomePage:
 
 MICROSITE = """
 query($sp: ID) { microsite(salespersonId: $sp) {
-  title themeColour phonePolicy salesperson { name phone }
-  navigation { id title }
+  title themeColour phonePolicy salesperson { name phone avatar { url } }
+  logo { url }
+  navigation { id title icon { url } }
   body {
     __typename
-    ... on CarouselBlockType { slides { caption image { url(filter: "card") } link { kind url } } }
-    ... on TitleBarBlockType { title }
+    ... on CarouselBlockType { slides { caption image { url(filter: "card") } link { kind targetId url } } }
+    ... on TitleBarBlockType { title moreLink { kind targetId } }
     ... on RichTextBlockType { html }
-    ... on ImageBlockType { image { url } }
+    ... on ImageBlockType { image { url } link { kind targetId } }
     ... on VideoBlockType { url poster { url(filter: "thumbnail") } }
     ... on ArticleListBlockType { articles { id title cover { url } } }
-    ... on FormBlockType { form { id title fields { name type required } } }
+    ... on FileBlockType { title file { id title url cover { url } } }
+    ... on FormBlockType { form { id title headerImage { url } fields { name type required } } }
     ... on ProductListBlockType { products { name cover { url } } }
     ... on ContactBlockType { label action }
   }
@@ -101,47 +143,97 @@ query($sp: ID) { microsite(salespersonId: $sp) {
 
 def test_microsite_body_is_typed_with_embeds_resolved(client, enterprise_a, salesperson_a):
     article_create(enterprise=enterprise_a, title="News 1", publish=True)
-    publish_home(enterprise_a, blocks_for(enterprise_a, 10))
+    publish_home(enterprise_a, blocks_for(enterprise_a, 12))
 
     result = gql(client, enterprise_a, MICROSITE, {"sp": salesperson_a.pk})
 
     assert "errors" not in result, result
     site = result["data"]["microsite"]
     assert site["salesperson"]["name"] == salesperson_a.display_name
-    types = [b["__typename"] for b in site["body"]]
-    assert types[:4] == ["CarouselBlockType", "TitleBarBlockType", "DividerBlockType", "RichTextBlockType"]
-    carousel = site["body"][0]
+    body = site["body"]
+    assert [b["__typename"] for b in body] == [
+        "CarouselBlockType", "ArticleListBlockType", "FileBlockType", "FormBlockType", "ProductListBlockType",
+        "TitleBarBlockType", "DividerBlockType", "RichTextBlockType", "ImageBlockType", "VideoBlockType",
+        "ArticleListBlockType", "ContactBlockType",
+    ]
+    carousel = body[0]
     assert carousel["slides"][0]["image"]["url"].startswith("http://testserver/")
-    assert carousel["slides"][0]["link"] == {"kind": "url", "url": "https://e.example"}
-    assert "javascript:" not in site["body"][3]["html"]
-    assert site["body"][6]["articles"][0]["title"] == "News 1"
-    assert site["body"][7]["form"]["fields"] == [{"name": "phone", "type": "phone", "required": True}]
-    assert site["body"][8]["products"][0]["name"] == "Tea 8"
+    assert carousel["slides"][0]["link"] == {"kind": "url", "targetId": None, "url": "https://e.example"}
+    assert carousel["slides"][1]["link"] == {
+        "kind": "page", "targetId": str(enterprise_a.site.root_page_id), "url": None
+    }
+    kinds = [s["link"]["kind"] for s in carousel["slides"][1:]]
+    assert kinds == ["page", "article", "product", "file", "form"]
+    assert [a["title"] for a in body[1]["articles"]] == ["Chosen 0", "Chosen 1"]
+    assert body[1]["articles"][0]["cover"]["url"].startswith("http://testserver/")
+    assert body[2]["title"] == "file2" and body[2]["file"]["url"].startswith("http://testserver/")
+    assert body[2]["file"]["cover"]["url"].startswith("http://testserver/")
+    assert body[3]["form"]["fields"] == [{"name": "phone", "type": "phone", "required": True}]
+    assert body[4]["products"][0]["name"] == "Tea 4" and body[4]["products"][0]["cover"]["url"]
+    assert body[5]["moreLink"]["kind"] == "article"
+    assert "javascript:" not in body[7]["html"] and f'href="{enterprise_a.site.root_url}/"' in body[7]["html"]
+    assert body[8]["link"]["kind"] == "form" and body[8]["image"]["url"]
+    assert body[9]["poster"]["url"].startswith("http://testserver/")
+    assert [a["title"] for a in body[10]["articles"]] == ["Chosen 1", "Chosen 0"]  # latest of the category
 
 
-@pytest.mark.parametrize("block_count", [5, 50, 200])
-def test_microsite_query_count_does_not_grow_with_blocks(client, enterprise_a, block_count, settings):
-    settings.GRAPHQL_RESPONSE_CACHE = False  # count the work of an uncached answer
-    article_create(enterprise=enterprise_a, title="News", publish=True)
-    publish_home(enterprise_a, blocks_for(enterprise_a, block_count))
-    gql(client, enterprise_a, MICROSITE)  # renditions are generated once, on the first request
+MAX_PAGE_QUERIES = 8
+
+
+def page_queries(client, enterprise, variables=None) -> tuple[dict, list[str]]:
+    gql(client, enterprise, MICROSITE, variables)  # renditions are generated once, on the first request
     with CaptureQueriesContext(connection) as queries:
-        result = gql(client, enterprise_a, MICROSITE)
-    assert "errors" not in result
-    assert len(result["data"]["microsite"]["body"]) == block_count
-    # enterprise, home, nav, 3 image-chooser paths, form pages, products, latest articles,
-    # renditions (all filters), form fields, product covers, articles: one each
-    assert len(queries) <= 12, [q["sql"][:80] for q in queries.captured_queries]
-    pytest.query_counts = getattr(pytest, "query_counts", {})
-    pytest.query_counts[block_count] = len(queries)
+        result = gql(client, enterprise, MICROSITE, variables)
+    assert "errors" not in result, result
+    return result, [q["sql"] for q in queries.captured_queries]
 
 
-def test_query_counts_are_equal_for_5_50_200_blocks():
-    counts = getattr(pytest, "query_counts", {})
-    if len(counts) < 3:
-        pytest.skip("runs after the parametrized count test")
-    # 5 blocks use half of the block types (fewer kinds of embeds); 50 and 200 use all of them
-    assert counts[5] <= counts[50] == counts[200]
+def test_microsite_query_count_is_constant_for_5_50_200_blocks(client, salesperson_a, settings):
+    """Every kind of embed is on each page; only the number of blocks changes."""
+    settings.GRAPHQL_RESPONSE_CACHE = False  # count the work of an uncached answer
+    counts = {}
+    for n in (5, 50, 200):
+        enterprise = EnterpriseFactory(name=f"Count {n}", slug=f"count{n}")
+        article_create(enterprise=enterprise, title="News", publish=True)
+        publish_home(enterprise, blocks_for(enterprise, n))
+        result, sql = page_queries(client, enterprise)
+        assert len(result["data"]["microsite"]["body"]) == n
+        assert len(sql) <= MAX_PAGE_QUERIES, "\n".join(q[:160] for q in sql)
+        counts[n] = len(sql)
+    assert counts[5] == counts[50] == counts[200], counts
+
+    # with the share context of a salesperson (contact details, avatar): still within the budget
+    publish_home(salesperson_a.enterprise, blocks_for(salesperson_a.enterprise, 50))
+    result, sql = page_queries(client, salesperson_a.enterprise, {"sp": salesperson_a.pk})
+    assert result["data"]["microsite"]["salesperson"]["name"] == salesperson_a.display_name
+    assert len(sql) <= MAX_PAGE_QUERIES, "\n".join(q[:160] for q in sql)
+
+
+def test_embeds_and_links_of_another_enterprise_are_dropped(client, enterprise_a, enterprise_b):
+    """Stored ids are checked on read: B's product, file, article, form or page never show on A."""
+    b_image = make_image(enterprise_b, "b")
+    b_product = Product.objects.create(enterprise=enterprise_b, name="B tea", cover=b_image)
+    b_file = sales_file(enterprise_b, "b-file", b_image)
+    b_article = article_create(enterprise=enterprise_b, title="B news", publish=True)
+    b_form = leadform_create(enterprise=enterprise_b, title="B form", fields=[])
+    b_home = enterprise_b.site.root_page_id
+    publish_home(enterprise_a, [
+        {"type": "products", "value": {"title": "x", "products": [b_product.pk], "layout": "grid"}},
+        {"type": "file", "value": {"file": b_file.pk, "title": "f"}},
+        {"type": "articles", "value": {"articles": [b_article.pk], "latest_count": 3, "layout": "list"}},
+        {"type": "form", "value": {"form": b_form.pk, "title": "f"}},
+        {"type": "title_bar", "value": {"title": "t", "more_link": {"link_type": "page", "page": b_home}}},
+        {"type": "rich_text", "value": f'<p><a linktype="page" id="{b_home}">B</a></p>'},
+    ])
+
+    body = gql(client, enterprise_a, MICROSITE)["data"]["microsite"]["body"]
+
+    assert body[0]["products"] == []
+    assert body[1]["file"] is None
+    assert body[2]["articles"] == []
+    assert body[3]["form"] is None
+    assert body[4]["moreLink"] is None
+    assert "href" not in body[5]["html"]
 
 
 def test_off_shelf_unpublished_and_other_enterprise_content_is_not_found(client, enterprise_a, enterprise_b):
