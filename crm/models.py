@@ -229,3 +229,53 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.status})"
+
+
+class VisitorSeen(models.Model):
+    """When a user last looked at a visitor (CRM-7 seen/unseen): unseen = activity since then."""
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="+")
+    visitor = models.ForeignKey("trackers.Visitor", on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "visitor"], name="crm_visitor_seen_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.visitor_id}"
+
+
+class TagRule(models.Model):
+    """Automatic tag (CRM-5): leads whose visitor meets the rule get ``tag``; applied by the
+    tracking hooks (reading tagged content) and a periodic scan, never by hand."""
+
+    class Kind(models.TextChoices):
+        CONTENT_TAG_READS = "content_tag_reads", "Read content tagged X at least N times"
+        INTENT = "intent", "Intent score at least N"
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CONTENT_TAG_READS)
+    content_tag = models.CharField(
+        max_length=60, blank=True, help_text="Content tag (ART-9) counted, for the reads rule."
+    )
+    threshold = models.FloatField(default=3, help_text="N: number of reads, or intent score.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tag__group", "tag__name", "pk"]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.INTENT:
+            return f"intent ≥ {self.threshold:g} → {self.tag}"
+        return f"read “{self.content_tag}” ≥ {self.threshold:g} → {self.tag}"
+
+    def clean(self) -> None:
+        if self.tag_id and self.tag.enterprise_id != self.enterprise_id:
+            raise ValidationError({"tag": "Choose a tag of your enterprise."})
+        if self.kind == self.Kind.CONTENT_TAG_READS and not self.content_tag.strip():
+            raise ValidationError({"content_tag": "Name the content tag to count."})
+        if self.threshold is not None and self.threshold <= 0:
+            raise ValidationError({"threshold": "Use a number above zero."})

@@ -229,3 +229,115 @@ def lead_detail(*, scope: Scope, lead: Lead, limit: int = 200) -> LeadDetail:
             Tag.objects.filter(enterprise_id=lead.enterprise_id).exclude(pk__in=[t.pk for t in tags])
         ),
     )
+
+
+# ---- visitor list for a salesperson (CRM-7) ---------------------------------------------------
+
+VISITOR_ORDERS = {
+    "last_visit": ("-last_event_at", "Last visit"),
+    "card_views": ("-card_views", "Card views"),
+    "article_views": ("-article_views", "Article views"),
+}
+INTENT_LEVELS = ("none", "low", "medium", "high")
+
+
+def _views_subquery(scope: Scope, kind: int):
+    from django.db.models import IntegerField, OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    from trackers.models import ContentVisitor
+
+    rows = ContentVisitor.objects.filter(
+        enterprise_id=OuterRef("enterprise_id"), visitor_id=OuterRef("pk"), target_kind=kind
+    )
+    if not scope.sees_whole_enterprise:
+        rows = rows.filter(salesperson_id__in=scope.salespeople().values("pk"))
+    total = rows.values("visitor_id").annotate(n=Sum("opens")).values("n")
+    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+
+
+def _intent_level(enterprise_id: int | None, now):
+    """TRK-5's level rules as SQL (same as trackers.selectors.visitor_intent), so lists filter by it."""
+    from django.db.models import Case, CharField, FloatField, Value, When
+    from django.db.models.expressions import RawSQL
+
+    from trackers.derived import tracking_settings
+    from trackers.models import TrackingSettings
+
+    rules = tracking_settings(enterprise_id) if enterprise_id else TrackingSettings()
+    half_life = max(float(rules.intent_half_life_days), 0.001)
+    score = RawSQL(
+        "CASE WHEN trackers_visitor.intent_at IS NULL THEN trackers_visitor.intent_score "
+        "ELSE trackers_visitor.intent_score * power(0.5, GREATEST(EXTRACT(EPOCH FROM (%s - "
+        "trackers_visitor.intent_at)), 0) / 86400.0 / %s) END",
+        (now, half_life),
+        output_field=FloatField(),
+    )
+    level = Case(
+        When(Q(opens=0, forms_submitted=0, intent_score=0), then=Value("none")),
+        When(Q(forms_submitted__gt=0) | Q(intent_now__gte=rules.intent_high_score), then=Value("high")),
+        When(
+            Q(is_precise=True) | Q(opens__gte=3) | Q(intent_now__gte=rules.intent_medium_score),
+            then=Value("medium"),
+        ),
+        default=Value("low"),
+        output_field=CharField(),
+    )
+    return score, level
+
+
+def visitor_screen(
+    *,
+    scope: Scope,
+    user_id: int,
+    intent: str = "",
+    source: str = "",
+    since=None,
+    until=None,
+    seen: bool | None = None,
+    order: str = "last_visit",
+    limit: int = 50,
+    offset: int = 0,
+) -> QuerySet:
+    """Visitors in scope with intent level, card/article views and seen flag, filtered and sorted.
+
+    ``source`` is the kind of content that brought the visitor first (article, card, poster…);
+    ``seen`` means ``user_id`` looked at the visitor after their last visit.
+    """
+    from django.db.models import Exists, F, OuterRef
+    from django.utils import timezone
+
+    from trackers import selectors as tracking
+    from trackers.models import TargetKind
+
+    from .models import VisitorSeen
+
+    now = timezone.now()
+    score, level = _intent_level(scope.enterprise_id, now)
+    seen_q = VisitorSeen.objects.filter(user_id=user_id, visitor_id=OuterRef("pk")).filter(
+        Q(seen_at__gte=OuterRef("last_event_at")) | Q(visitor__last_event_at__isnull=True)
+    )
+    queryset = (
+        tracking.visitor_queryset(scope=scope)
+        .select_related("first_salesperson")
+        .annotate(
+            intent_now=score,
+            card_views=_views_subquery(scope, TargetKind.CARD),
+            article_views=_views_subquery(scope, TargetKind.ARTICLE),
+            seen=Exists(seen_q),
+        )
+        .annotate(intent_level=level)
+    )
+    if intent in INTENT_LEVELS:
+        queryset = queryset.filter(intent_level=intent)
+    if source:
+        codes = [kind.value for kind in TargetKind if kind.label == source]
+        queryset = queryset.filter(first_target_kind__in=codes or [-1])
+    if since is not None:
+        queryset = queryset.filter(last_event_at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(last_event_at__lt=until)
+    if seen is not None:
+        queryset = queryset.filter(seen=seen)
+    field, _label = VISITOR_ORDERS.get(order, VISITOR_ORDERS["last_visit"])
+    return queryset.order_by(F(field[1:]).desc(nulls_last=True), "-pk")[offset : offset + min(limit, 200)]

@@ -319,6 +319,70 @@ def leads_merge_by_phone(
     return preview
 
 
+def visitor_mark_seen(*, user, visitor, now: dt.datetime | None = None) -> None:
+    """CRM-7: remember that ``user`` looked at ``visitor``; later activity makes it unseen again."""
+    from .models import VisitorSeen
+
+    VisitorSeen.objects.update_or_create(
+        user=user,
+        visitor=visitor,
+        defaults={"enterprise_id": visitor.enterprise_id, "seen_at": now or timezone.now()},
+    )
+
+
+POOLS_FOR_VISITORS = (Pool.POTENTIAL, Pool.TO_ASSIGN, Pool.FOLLOWING)
+
+
+def lead_add_visitor(*, visitor, pool: str, salesperson: Salesperson | None) -> tuple[Lead, bool]:
+    """Add a viewer from a content's viewer list to a pool; returns (lead, created).
+
+    ``following`` needs an owner (the salesperson adding it). A visitor who already is a lead
+    keeps its lead and owner; an unowned one only moves to the chosen pool.
+    """
+    if pool not in POOLS_FOR_VISITORS:
+        raise CrmError("VALIDATION", "Choose the potential, to-assign or following pool.")
+    if salesperson is not None and salesperson.enterprise_id != visitor.enterprise_id:
+        raise CrmError("FORBIDDEN", "Visitor of another enterprise.")
+    if pool == Pool.FOLLOWING and salesperson is None:
+        raise CrmError("VALIDATION", "Choose who follows this lead.")
+    enterprise = Enterprise.objects.get(pk=visitor.enterprise_id)
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().filter(enterprise=enterprise, visitor=visitor).first()
+        if lead is None and (visitor.unionid or visitor.phone):
+            lead = (
+                Lead.objects.select_for_update()
+                .filter(enterprise=enterprise)
+                .filter(
+                    Q(unionid=visitor.unionid)
+                    if visitor.unionid
+                    else Q(phone=visitor.phone, salesperson=None)
+                )
+                .first()
+            )
+        if lead is not None:
+            if lead.salesperson_id is None:
+                if pool == Pool.FOLLOWING:
+                    lead_assign(lead=lead, salesperson=salesperson)
+                elif lead.pool != pool:
+                    lead.pool = pool
+                    lead.save(update_fields=["pool", "updated_at"])
+            if lead.visitor_id is None:
+                lead.visitor = visitor
+                lead.save(update_fields=["visitor", "updated_at"])
+            return lead, False
+        lead = lead_upsert(
+            enterprise=enterprise,
+            salesperson=salesperson if pool == Pool.FOLLOWING else None,
+            unionid=visitor.unionid,
+            phone=visitor.phone,
+            name=visitor.nickname,
+            source="visitor",
+            visitor=visitor,
+            pool=pool,
+        )
+    return lead, True
+
+
 def lead_from_submission(submission) -> Lead | None:
     """FORM-3 hook: the submission becomes (or updates) the sharing salesperson's lead, now following."""
     if submission.enterprise_id is None:

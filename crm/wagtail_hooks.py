@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, reverse_lazy
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
@@ -12,7 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 
-from . import admin_leads, admin_views, bulk_actions
+from . import admin_leads, admin_views, admin_visitors, bulk_actions
 from .models import Collision, FollowUp, Lead, MarketingTask, Tag, Task
 
 
@@ -104,11 +105,28 @@ class MarketingTaskViewSet(EnterpriseSnippetViewSet):
     ]
 
 
+class AdminOnlyMenuItem(MenuItem):
+    def is_shown(self, request):
+        return scope_for_user(request.user).sees_whole_enterprise
+
+
 class CrmGroup(SnippetViewSetGroup):
     menu_label = "CRM"
     menu_icon = "group"
     menu_order = 250
     items = (LeadViewSet, FollowUpViewSet, TaskViewSet, TagViewSet, CollisionViewSet, MarketingTaskViewSet)
+
+    def get_submenu_items(self):
+        """The snippet listings plus the CRM screens that are not snippets."""
+        return [
+            *super().get_submenu_items(),
+            MenuItem("Visitors", reverse_lazy("crm_visitors"), icon_name="view", order=900),
+            AdminOnlyMenuItem(
+                "Resolve collisions", reverse_lazy("crm_collisions"), icon_name="warning", order=910
+            ),
+            AdminOnlyMenuItem("Assign leads", reverse_lazy("crm_assign"), icon_name="user", order=920),
+            AdminOnlyMenuItem("Import leads", reverse_lazy("crm_import"), icon_name="upload", order=930),
+        ]
 
 
 register_snippet(CrmGroup)
@@ -135,6 +153,13 @@ def register_crm_urls():
         path("crm/leads/<int:lead_id>/assign/", admin_leads.lead_assign_one_view, name="crm_lead_assign_one"),
         path("crm/leads/<int:lead_id>/merge/", admin_leads.lead_merge_view, name="crm_lead_merge"),
         path("crm/collisions/", admin_leads.collision_list_view, name="crm_collisions"),
+        path("crm/visitors/", admin_visitors.visitor_list_view, name="crm_visitors"),
+        path("crm/visitors/<int:visitor_id>/", admin_visitors.visitor_open_view, name="crm_visitor_open"),
+        path(
+            "crm/visitors/<int:visitor_id>/add-to-pool/",
+            admin_visitors.visitor_add_to_pool_view,
+            name="crm_visitor_add_to_pool",
+        ),
         path(
             "crm/collisions/<int:collision_id>/keep/<int:keep_id>/",
             admin_leads.collision_resolve_view,
