@@ -1,13 +1,21 @@
 """Ingestion throughput through the real /t/ endpoint vs a naive one-ORM-row-per-event view.
 
-Runs in one process on PostgreSQL + Redis (DATABASE_URL, REDIS_URL): requests go through
-Django's full middleware stack with the test Client; the Celery drain runs eagerly in the
-same process, so the time covers validating, queueing AND storing every event with its
-rollups. The naive baseline is a view that saves one ORM row per event in the request.
+PostgreSQL + Redis (DATABASE_URL, REDIS_URL). Requests go through Django's full middleware
+stack with the test Client (in this process). Two ways to store what they queue:
 
-    python bench/ingest.py [--events 100000] [--naive-events 10000]
+- default (``--worker``): a real Celery worker process (solo pool, as in production) drains
+  the queue WHILE the requests are answered; drains are triggered by the requests themselves
+  (debounced, one per second). ``events_per_s`` = events sent / (first request → queue empty,
+  i.e. every event stored with its rollups, visitor totals, tags and in-app notifications).
+- ``--in-process``: requests first (drain held back), then the drain runs in this process;
+  ``events_per_s`` = events / (answer time + drain time), both on one core, one after the other.
 
-Last line: {"events_per_s": x, "naive_events_per_s": y, "batch": 50, "stored": n, "sent": n}
+The naive baseline is a view that saves one ORM row per event in the request (same process,
+same client, same run). Every run uses new device ids (new visitors, one notification each).
+
+    python bench/ingest.py [--events 100000] [--naive-events 10000] [--in-process]
+
+Last line: {"events_per_s": x, "naive_events_per_s": y, "batch": 50, "stored": n, "sent": n, ...}
 """
 
 from __future__ import annotations
@@ -16,14 +24,18 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
-os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+IN_PROCESS = "--in-process" in sys.argv
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true" if IN_PROCESS else "false"
 
 import django  # noqa: E402
 
@@ -37,7 +49,7 @@ from django.urls import include, path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
 from trackers.models import Event, Visitor  # noqa: E402
-from trackers.queue import redis_client  # noqa: E402
+from trackers.queue import DRAIN_LOCK_KEY, DRAIN_PENDING_KEY, QUEUE_KEY, redis_client  # noqa: E402
 from trackers.share import share_token_make, share_token_verify  # noqa: E402
 
 DEVICES = 2000
@@ -72,24 +84,16 @@ urlpatterns = [path("naive/", naive_track), path("", include("cms.urls"))]
 
 
 def setup_enterprise():
-    from enterprises.models import Enterprise, Role
-    from enterprises.services import enterprise_create, member_add, salesperson_create  # noqa: F401
+    from enterprises.models import Enterprise, Role, Salesperson
+    from enterprises.services import enterprise_create
+    from tests.factories import make_member
 
     enterprise = Enterprise.objects.filter(slug="bench-ingest").first() or enterprise_create(
         name="Bench ingest", slug="bench-ingest"
     )
-    from django.contrib.auth import get_user_model
-
-    user, _ = get_user_model().objects.get_or_create(username="bench-ingest-sales")
-    from enterprises.models import Salesperson
-
-    salesperson = Salesperson.objects.filter(user=user).first()
+    salesperson = Salesperson.objects.filter(enterprise=enterprise).order_by("pk").first()
     if salesperson is None:
-        from tests.factories import make_member
-
-        salesperson = make_member(
-            enterprise, Role.SALESPERSON, username=f"bench-{uuid.uuid4().hex[:6]}"
-        ).salesperson
+        salesperson = make_member(enterprise, Role.SALESPERSON, username="bench-ingest-sales").salesperson
     return enterprise, salesperson
 
 
@@ -108,75 +112,176 @@ def batches(run: str, total: int, size: int):
         index += 1
 
 
-def run_endpoint(
-    client: Client, url: str, token: str, run: str, total: int, size: int
-) -> tuple[float, float]:
-    """(seconds answering the requests, seconds storing what they queued)."""
-    bodies = [
-        json.dumps({"token": token, "device": f"bench-device-{device:05d}", "events": events})
+def bodies_for(token: str, run: str, total: int, size: int) -> list[str]:
+    return [
+        json.dumps({"token": token, "device": f"bench-{run}-{device:05d}", "events": events})
         for device, events in batches(run, total, size)
     ]
+
+
+def post_all(client: Client, url: str, bodies: list[str]) -> float:
     started = time.perf_counter()
     for body in bodies:
         response = client.post(url, data=body, content_type="application/json")
         if response.status_code != 202:
             raise SystemExit(f"{url} answered {response.status_code}: {response.content[:200]!r}")
-    answered = time.perf_counter() - started
-    if url != "/t/":
-        return answered, 0.0
+    return time.perf_counter() - started
+
+
+def wait_stored(timeout: float = 600) -> float:
+    """perf_counter() when the queue is empty: the drain trims messages only after storing them."""
+    client = redis_client()
+    deadline = time.monotonic() + timeout
+    while client.llen(QUEUE_KEY):
+        if time.monotonic() > deadline:
+            raise SystemExit("the worker did not empty the queue in time")
+        time.sleep(0.01)
+    return time.perf_counter()
+
+
+def wait_worker_idle(timeout: float = 600) -> float:
+    """perf_counter() when the Celery queue is empty too (notification dispatch tasks done)."""
+    client = redis_client()
+    deadline = time.monotonic() + timeout
+    while client.llen("default") or client.hlen("unacked") or client.exists(DRAIN_LOCK_KEY):
+        if time.monotonic() > deadline:
+            raise SystemExit("the worker did not finish its tasks in time")
+        time.sleep(0.01)
+    return time.perf_counter()
+
+
+def start_worker() -> subprocess.Popen:
+    from cms.celery import app
+
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cms",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if app.control.ping(timeout=0.5):
+                return process
+        except Exception:  # noqa: BLE001 - broker not ready yet
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the Celery worker did not start")
+
+
+def stored_count(enterprise_id: int) -> int:
+    return Event.objects.filter(enterprise_id=enterprise_id).count()
+
+
+def run_worker(client: Client, token: str, enterprise_id: int, total: int, size: int) -> dict:
+    """Requests answered while a real worker process drains; timed until everything is stored."""
+    run = uuid.uuid4().hex[:8]
+    bodies = bodies_for(token, run, total, size)
+    before = stored_count(enterprise_id)
+    started = time.perf_counter()
+    answered = post_all(client, "/t/", bodies)
+    stored_at = wait_stored()
+    idle_at = wait_worker_idle()
+    stored = stored_count(enterprise_id) - before
+    post_all(client, "/t/", bodies[: max(1, 10_000 // size)])  # a client retrying: stored once
+    wait_stored()
+    wait_worker_idle()
+    return {
+        "events_per_s": round(total / (stored_at - started)),
+        "accept_events_per_s": round(total / answered),
+        "stored_lag_s": round(stored_at - started - answered, 2),
+        "worker_idle_events_per_s": round(total / (idle_at - started)),
+        "stored": stored,
+        "stored_after_replay": stored_count(enterprise_id) - before,
+    }
+
+
+def run_in_process(client: Client, token: str, enterprise_id: int, total: int, size: int) -> dict:
+    """Requests first (drain held back), then the drain in this process; both timed."""
     from trackers.tasks import events_drain
 
+    run = uuid.uuid4().hex[:8]
+    bodies = bodies_for(token, run, total, size)
+    before = stored_count(enterprise_id)
+    redis_client().set(DRAIN_PENDING_KEY, 1, ex=3600)
+    answered = post_all(client, "/t/", bodies)
     started = time.perf_counter()
-    events_drain.apply()  # what a worker does next to the web process
-    return answered, time.perf_counter() - started
+    events_drain.apply()
+    storing = time.perf_counter() - started
+    stored = stored_count(enterprise_id) - before
+    post_all(client, "/t/", bodies[: max(1, 10_000 // size)])
+    events_drain.apply()
+    redis_client().delete(DRAIN_PENDING_KEY)
+    return {
+        "events_per_s": round(total / (answered + storing)),
+        "accept_events_per_s": round(total / answered),
+        "store_events_per_s": round(total / storing),
+        "stored": stored,
+        "stored_after_replay": stored_count(enterprise_id) - before,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--naive-events", type=int, default=10_000)
+    parser.add_argument("--in-process", action="store_true", help="drain in this process after the requests")
     args = parser.parse_args()
     if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql") or not settings.REDIS_URL:
         raise SystemExit("needs DATABASE_URL (PostgreSQL) and REDIS_URL")
-    redis_client().delete("trk:events", "trk:drain-lock", "trk:drain-pending")
+    redis_client().delete(QUEUE_KEY, DRAIN_LOCK_KEY, DRAIN_PENDING_KEY)
     enterprise, salesperson = setup_enterprise()
     token = share_token_make(
         enterprise_id=enterprise.pk, salesperson_id=salesperson.pk, kind="article", target_id=1
     )
+    mode = "in-process" if args.in_process else "worker"
+    print(f"mode: {mode}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    worker = None if args.in_process else start_worker()
     results = {}
-    # The drain is deferred while requests are answered (as if a worker ran elsewhere), then timed;
-    # events_per_s counts both, one after the other, in this one process.
-    with override_settings(
-        ROOT_URLCONF="bench.ingest",
-        TRACKING_RATE_LIMIT={"requests": 0, "ip_requests": 0},
-        TRACKING_DRAIN_DEBOUNCE_SECONDS=3600,
-    ):
-        client = Client()
-        for size in (20, 50):
-            redis_client().set("trk:drain-pending", 1, ex=3600)
+    try:
+        with override_settings(
+            ROOT_URLCONF="bench.ingest", TRACKING_RATE_LIMIT={"requests": 0, "ip_requests": 0}
+        ):
+            client = Client()
+            for size in (20, 50):
+                runner = run_in_process if args.in_process else run_worker
+                results[size] = runner(client, token, enterprise.pk, args.events, size)
+                print(f"batch {size}: {json.dumps(results[size])}", flush=True)
             run = uuid.uuid4().hex[:8]
-            before = Event.objects.filter(enterprise_id=enterprise.pk).count()
-            answered, storing = run_endpoint(client, "/t/", token, run, args.events, size)
-            stored = Event.objects.filter(enterprise_id=enterprise.pk).count() - before
-            replayed = min(args.events, 10_000)
-            run_endpoint(client, "/t/", token, run, replayed, size)  # a client retrying: stored once
-            after_replay = Event.objects.filter(enterprise_id=enterprise.pk).count() - before
-            results[size] = {
-                "events_per_s": round(args.events / (answered + storing)),
-                "accept_events_per_s": round(args.events / answered),
-                "store_events_per_s": round(args.events / storing),
-                "stored": stored,
-                "stored_after_replay": after_replay,
-            }
-            print(f"batch {size}: {json.dumps(results[size])}", flush=True)
-        redis_client().delete("trk:drain-pending")
-        run = uuid.uuid4().hex[:8]
-        naive_seconds, _ = run_endpoint(client, "/naive/", token, run, args.naive_events, 50)
-        naive_rate = round(args.naive_events / naive_seconds)
-        print(
-            f"naive batch 50: {args.naive_events} events in {naive_seconds:.2f}s = {naive_rate} ev/s",
-            flush=True,
-        )
+            naive_seconds = post_all(client, "/naive/", bodies_for(token, run, args.naive_events, 50))
+            naive_rate = round(args.naive_events / naive_seconds)
+            print(
+                f"naive batch 50: {args.naive_events} events in {naive_seconds:.2f}s = {naive_rate} ev/s",
+                flush=True,
+            )
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    load = os.getloadavg()
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in load)}", flush=True)
     print(
         json.dumps(
             {
@@ -185,10 +290,12 @@ def main() -> None:
                 "batch": 50,
                 "stored": results[50]["stored"],
                 "sent": args.events,
+                "mode": mode,
                 "events_per_s_batch20": results[20]["events_per_s"],
                 "accept_events_per_s": results[50]["accept_events_per_s"],
-                "store_events_per_s": results[50]["store_events_per_s"],
                 "speedup": round(results[50]["events_per_s"] / naive_rate, 1),
+                "stored_after_replay": results[50]["stored_after_replay"],
+                "load1": round(load[0], 2),
             }
         )
     )

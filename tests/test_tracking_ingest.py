@@ -177,6 +177,106 @@ def test_an_identified_visitor_keeps_one_row_across_devices(client, salesperson_
     assert Visitor.objects.count() == 1
 
 
+def _message(salesperson, events, *, device="device-0042"):
+    """A queued message as events_accept writes it (rows: id, type, ts ms, seconds, scroll, kind, id)."""
+    return {
+        "e": salesperson.enterprise_id,
+        "s": salesperson.pk,
+        "k": 2,
+        "t": 7,
+        "f": None,
+        "d": 0,
+        "v": None,
+        "dev": device,
+        "ses": "",
+        "r": int(time.time() * 1000),
+        "ev": events,
+    }
+
+
+def _rows(prefix, count, *, start=0):
+    now = int(time.time() * 1000)
+    return [
+        [f"{prefix}-{n}", 1 if n == 0 else 2, now - 1000 + n, 0 if n == 0 else 10, 0, 2, 7]
+        for n in range(start, start + count)
+    ]
+
+
+def test_the_same_event_twice_in_one_drained_chunk_is_stored_once(salesperson_a):
+    from trackers.ingest import events_store
+
+    # given a batch queued twice (a client retry) and a third message overlapping it, drained together
+    first = _message(salesperson_a, _rows("dup", 5))
+    overlapping = _message(salesperson_a, _rows("dup", 5, start=3))  # dup-3, dup-4 again + dup-5..7
+    # when one chunk stores all three
+    result = events_store([first, first, overlapping])
+    # then each event id is stored once and every rollup counts it once
+    assert (result.received, result.stored) == (15, 8)
+    assert Event.objects.count() == EventKey.objects.count() == 8
+    day = ContentDailyStat.objects.get()
+    assert (day.opens, day.read_seconds, day.new_visitors) == (1, 70, 1)
+    assert Visitor.objects.values_list("opens", "read_seconds").get() == (1, 70)
+    assert ContentVisitor.objects.values_list("opens", "read_seconds").get() == (1, 70)
+
+
+def test_a_chunk_mixing_stored_and_new_events_stores_only_the_new(salesperson_a):
+    from trackers.ingest import events_store
+
+    # given 4 events stored (this test runs inside one transaction: the staging table is reused)
+    assert events_store([_message(salesperson_a, _rows("mix", 4))]).stored == 4
+    before = counts()
+    # when a chunk repeats them together with 3 new ones
+    result = events_store([_message(salesperson_a, _rows("mix", 7))])
+    # then only the 3 new ones are stored and counted
+    assert result.stored == 3
+    assert sorted(event.event_id for event in result.events) == ["mix-4", "mix-5", "mix-6"]
+    assert Event.objects.count() == EventKey.objects.count() == 7
+    assert counts()[3] == before[3] + 30  # read seconds
+    assert Visitor.objects.values_list("read_seconds", flat=True).get() == 60
+    # and a whole replay stores nothing
+    assert events_store([_message(salesperson_a, _rows("mix", 7))]).stored == 0
+    assert Event.objects.count() == 7
+
+
+def test_a_batch_queued_three_times_and_drained_is_stored_once(salesperson_a, settings):
+    from trackers.queue import redis_client
+    from trackers.tasks import events_drain
+
+    if not settings.REDIS_URL:
+        pytest.skip("the queue needs Redis")
+    message = json.dumps(_message(salesperson_a, _rows("thrice", 20)))
+    # given the same batch queued three times, drained, then queued three more times and drained
+    redis_client().rpush(QUEUE_KEY, message, message, message)
+    assert events_drain.apply().get() == 20
+    after_first = counts()
+    redis_client().rpush(QUEUE_KEY, message, message, message)
+    assert events_drain.apply().get() == 0
+    # then nothing moved and the queue is empty
+    assert counts() == after_first
+    assert after_first[:2] == (20, 20)
+    assert redis_client().llen(QUEUE_KEY) == 0
+
+
+def test_a_drain_that_stops_early_schedules_the_rest(salesperson_a, settings, monkeypatch):
+    from trackers import tasks
+    from trackers.queue import DRAIN_PENDING_KEY, redis_client
+
+    if not settings.REDIS_URL:
+        pytest.skip("the queue needs Redis")
+    # given 5 queued messages, a drain reading 2 per transaction and allowed one round only
+    monkeypatch.setattr(tasks, "DRAIN_CHUNK", 2)
+    redis_client().rpush(
+        QUEUE_KEY, *[json.dumps(_message(salesperson_a, _rows(f"early{n}", 3))) for n in range(5)]
+    )
+    redis_client().set(DRAIN_PENDING_KEY, 1)
+    # when it runs (tasks run eagerly here, as a worker would pick the follow-up drain)
+    tasks.events_drain.apply(args=(1,))
+    # then it scheduled drains until the queue was empty, and the next batch may schedule one at once
+    assert Event.objects.count() == 15
+    assert redis_client().llen(QUEUE_KEY) == 0
+    assert not redis_client().exists(DRAIN_PENDING_KEY)
+
+
 @pytest.fixture
 def short_drain_lock(monkeypatch):
     """A killed drainer's lock expires after 3 s (set before the worker process starts)."""

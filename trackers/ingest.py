@@ -11,7 +11,6 @@ replayed batch (client retry, or a drain re-run after a killed worker) changes n
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import time
 from collections import Counter, defaultdict
@@ -24,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import queue
-from .bulk import bulk_insert, is_postgresql, unnest_source
+from .bulk import bulk_insert, is_postgresql
 from .models import EventType, TargetKind, Visitor
 from .registry import UnknownKind, kind_code
 from .share import ShareTokenInvalid, share_token_verify
@@ -38,6 +37,8 @@ MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_SECONDS = 3600
 EVENT_TYPES = {choice.label: choice.value for choice in EventType}
 VISITOR_SIGNER_SALT = "trackers.visitor"
+UTC = dt.UTC
+from_timestamp = dt.datetime.fromtimestamp
 
 
 class BatchRejected(Exception):
@@ -242,9 +243,13 @@ def events_enqueue(messages: list[dict]) -> None:
     if client is None:
         events_store(messages)
         return
-    client.rpush(queue.QUEUE_KEY, *[json.dumps(message, separators=(",", ":")) for message in messages])
     debounce = _drain_debounce_seconds()
-    if not debounce or client.set(queue.DRAIN_PENDING_KEY, 1, nx=True, ex=debounce):
+    pipe = client.pipeline(transaction=False)  # one round trip: queue the batch, claim the drain slot
+    pipe.rpush(queue.QUEUE_KEY, *[queue.json_dumps(message) for message in messages])
+    if debounce:
+        pipe.set(queue.DRAIN_PENDING_KEY, 1, nx=True, ex=debounce)
+    replies = pipe.execute()
+    if not debounce or replies[1]:
         from .tasks import events_drain
 
         events_drain.delay()
@@ -253,9 +258,10 @@ def events_enqueue(messages: list[dict]) -> None:
 # --- storing -------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class StoredEvent:
-    id: int | None
+    """A new event as the derived updates see it (the stored row's id is not fetched back)."""
+
     enterprise_id: int
     event_id: str
     type: int
@@ -339,6 +345,31 @@ EVENT_COLUMNS = [
 ]
 
 
+STAGE_TABLE = "trackers_event_stage"
+STAGE_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} ("
+    + ", ".join(f"{name} {pg_type}" for name, pg_type in EVENT_COLUMNS)
+    + ") ON COMMIT DELETE ROWS"
+)
+STAGE_TYPES = [pg_type for _name, pg_type in EVENT_COLUMNS]
+EVENT_NAMES = ", ".join(name for name, _type in EVENT_COLUMNS)
+#: Keys first: new ones are inserted; answers NULL when every staged key was new (the usual case),
+#: else the "enterprise:event" keys that were new (a replay or a re-drained chunk).
+STAGE_KEYS = (
+    "WITH new_keys AS (INSERT INTO trackers_eventkey (enterprise_id, event_id, occurred_at) "
+    f"SELECT enterprise_id, event_id, occurred_at FROM {STAGE_TABLE} ON CONFLICT DO NOTHING "
+    "RETURNING enterprise_id, event_id) "
+    "SELECT CASE WHEN (SELECT count(*) FROM new_keys) = %s THEN NULL "
+    "ELSE (SELECT coalesce(array_agg(enterprise_id::text || ':' || event_id), '{}') FROM new_keys) END"
+)
+#: Then the events (all staged ones, or those whose key was new), emptying the stage.
+STAGE_EVENTS = (
+    f"WITH staged AS (DELETE FROM {STAGE_TABLE} RETURNING *) "
+    f"INSERT INTO trackers_event ({EVENT_NAMES}, received_at) SELECT {EVENT_NAMES}, %s FROM staged"
+)
+STAGE_EVENTS_NEW = STAGE_EVENTS + " WHERE (enterprise_id::text || ':' || event_id) = ANY(%s::text[])"
+
+
 def _event_tuple(row: StoredEvent) -> tuple:
     return (
         row.enterprise_id,
@@ -358,52 +389,46 @@ def _event_tuple(row: StoredEvent) -> tuple:
 
 
 def _insert_events(cursor, candidates: list[StoredEvent], received_at: dt.datetime) -> list[StoredEvent]:
-    """Insert the keys, then only the events whose key was new; returns those events with ids.
+    """Insert the keys, then only the events whose key was new; returns those events.
 
-    PostgreSQL: one statement (CTE) for both tables. SQLite: two statements per chunk.
+    ``candidates`` hold each (enterprise, event id) once. PostgreSQL: binary ``COPY`` into a
+    temporary staging table, one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` into the keys and
+    one ``INSERT … SELECT`` into the events (no Python row objects on the way back unless some
+    keys already existed). SQLite: two multi-row INSERTs.
     """
     if not candidates:
         return []
-    names = ", ".join(name for name, _type in EVENT_COLUMNS)
     if is_postgresql():
-        source, params = unnest_source(EVENT_COLUMNS, [_event_tuple(row) for row in candidates])
-        cursor.execute(
-            f"WITH input AS ({source}), "
-            "new_keys AS (INSERT INTO trackers_eventkey (enterprise_id, event_id, occurred_at) "
-            "SELECT enterprise_id, event_id, occurred_at FROM input ON CONFLICT DO NOTHING "
-            "RETURNING enterprise_id, event_id) "
-            f"INSERT INTO trackers_event ({names}, received_at) "
-            f"SELECT {', '.join('input.' + name for name, _type in EVENT_COLUMNS)}, %s FROM input "
-            "JOIN new_keys USING (enterprise_id, event_id) RETURNING id, enterprise_id, event_id",
-            [*params, received_at],
-        )
-        ids = {(int(enterprise_id), event_id): pk for pk, enterprise_id, event_id in cursor.fetchall()}
-    else:
-        new_keys = {
-            (int(enterprise_id), event_id)
-            for enterprise_id, event_id in bulk_insert(
-                cursor,
-                "trackers_eventkey",
-                [("enterprise_id", "bigint"), ("event_id", "varchar"), ("occurred_at", "timestamptz")],
-                [(row.enterprise_id, row.event_id, row.occurred_at) for row in candidates],
-                "ON CONFLICT DO NOTHING RETURNING enterprise_id, event_id",
-            )
-        }
-        fresh_rows = [row for row in candidates if (row.enterprise_id, row.event_id) in new_keys]
-        returned = bulk_insert(
+        cursor.execute(STAGE_DDL)
+        with cursor.copy(f"COPY {STAGE_TABLE} ({EVENT_NAMES}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(STAGE_TYPES)
+            for row in candidates:
+                copy.write_row(_event_tuple(row))
+        cursor.execute(STAGE_KEYS, [len(candidates)])
+        new_keys = cursor.fetchone()[0]
+        if new_keys is None:
+            cursor.execute(STAGE_EVENTS, [received_at])
+            return candidates
+        cursor.execute(STAGE_EVENTS_NEW, [received_at, new_keys])
+        fresh_keys = set(new_keys)
+        return [row for row in candidates if f"{row.enterprise_id}:{row.event_id}" in fresh_keys]
+    new_keys = {
+        (int(enterprise_id), event_id)
+        for enterprise_id, event_id in bulk_insert(
             cursor,
-            "trackers_event",
-            [*EVENT_COLUMNS, ("received_at", "timestamptz")],
-            [(*_event_tuple(row), received_at) for row in fresh_rows],
-            "RETURNING id, enterprise_id, event_id",
+            "trackers_eventkey",
+            [("enterprise_id", "bigint"), ("event_id", "varchar"), ("occurred_at", "timestamptz")],
+            [(row.enterprise_id, row.event_id, row.occurred_at) for row in candidates],
+            "ON CONFLICT DO NOTHING RETURNING enterprise_id, event_id",
         )
-        ids = {(int(enterprise_id), event_id): pk for pk, enterprise_id, event_id in returned}
-    fresh = []
-    for row in candidates:
-        pk = ids.get((row.enterprise_id, row.event_id))
-        if pk is not None:
-            row.id = pk
-            fresh.append(row)
+    }
+    fresh = [row for row in candidates if (row.enterprise_id, row.event_id) in new_keys]
+    bulk_insert(
+        cursor,
+        "trackers_event",
+        [*EVENT_COLUMNS, ("received_at", "timestamptz")],
+        [(*_event_tuple(row), received_at) for row in fresh],
+    )
     return fresh
 
 
@@ -425,28 +450,31 @@ def events_store(messages: list[dict]) -> StoreResult:
             if visitor_id is None:
                 queue.rejects_count({"unknown_visitor": len(message["ev"])})
                 continue
+            enterprise_id = message["e"]
+            salesperson_id, forwarder_id = message.get("s"), message.get("f")
+            depth, session = message.get("d") or 0, message.get("ses") or ""
+            entry_kind = message.get("k") or TargetKind.PAGE
             for event_id, type_code, ts, seconds, scroll, target_kind, target_id in message["ev"]:
-                key = (message["e"], event_id)
+                key = (enterprise_id, event_id)
                 if key in seen:
-                    continue
+                    continue  # the same event twice in one chunk (a retry queued twice): stored once
                 seen.add(key)
                 candidates.append(
                     StoredEvent(
-                        None,
-                        message["e"],
+                        enterprise_id,
                         event_id,
                         type_code,
-                        dt.datetime.fromtimestamp(ts / 1000, tz=dt.UTC),
+                        from_timestamp(ts / 1000, UTC),
                         visitor_id,
-                        message.get("s"),
-                        message.get("f"),
-                        message.get("d") or 0,
+                        salesperson_id,
+                        forwarder_id,
+                        depth,
                         target_kind,
                         target_id,
                         seconds,
                         scroll,
-                        message.get("ses") or "",
-                        message.get("k") or TargetKind.PAGE,
+                        session,
+                        entry_kind,
                     )
                 )
         with connection.cursor() as cursor:

@@ -153,9 +153,10 @@ class Event(models.Model):
     session = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        # (enterprise, occurred_at) scans use the PostgreSQL primary key (enterprise_id, occurred_at, id);
+        # a separate index on those columns only cost every insert one more b-tree (dropped in 0005).
         indexes = [
             models.Index(fields=["enterprise", "visitor", "occurred_at"], name="event_visitor_time_idx"),
-            models.Index(fields=["enterprise", "occurred_at"], name="event_ent_time_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 
@@ -43,7 +42,7 @@ def events_drain(max_rounds: int = 1000) -> int:
             messages = []
             for item in raw:
                 try:
-                    messages.append(json.loads(item))
+                    messages.append(queue.json_loads(item))
                 except ValueError:
                     queue.rejects_count({"corrupt_message": 1})
             stored += events_store(messages).stored
@@ -52,6 +51,12 @@ def events_drain(max_rounds: int = 1000) -> int:
     finally:
         if client.get(queue.DRAIN_LOCK_KEY) == owner.encode():
             client.delete(queue.DRAIN_LOCK_KEY)
+    # The next batch may schedule a drain at once (not only after the debounce window), and a batch
+    # queued after the last read (its drain found the lock taken) or a max_rounds stop is not left
+    # waiting for the beat.
+    client.delete(queue.DRAIN_PENDING_KEY)
+    if client.llen(queue.QUEUE_KEY):
+        events_drain.delay(max_rounds)
     return stored
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from enterprises.selectors import ENTERPRISE_KEY_HEADER
 
 from .ingest import BatchRejected
+from .queue import json_loads
 from .services import events_ingest
 from .share import ShareTokenInvalid, share_qr, share_token_verify
 
@@ -24,7 +23,7 @@ def track(request: HttpRequest) -> JsonResponse:
     if len(request.body) > MAX_BODY_BYTES:
         return JsonResponse({"error": "body_too_large"}, status=413)
     try:
-        payload = json.loads(request.body)
+        payload = json_loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return JsonResponse({"error": "bad_json"}, status=400)
     try:
