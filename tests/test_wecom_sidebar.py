@@ -354,3 +354,39 @@ def test_a_new_salesperson_without_wecom_link_cannot_sign_in(client, fake, world
     make_salesperson(enterprise_a)
     response = sign_in(client, fake, enterprise_a, "unlinked")
     assert response.status_code == 403
+
+
+# ---- JS-SDK configuration -----------------------------------------------------------------------
+
+
+def test_pages_carry_a_jssdk_signature_made_with_the_fakes_tickets(client, fake, world, enterprise_a):
+    import hashlib
+    import json
+
+    sign_in(client, fake, enterprise_a, "zhang")
+    response = client.get(reverse("wechat:sidebar_home"))
+    config = response.context["jssdk"]
+    owner = f"corp:{world['account'].corp_id}"
+    url = "http://testserver" + reverse("wechat:sidebar_home")
+    for key, kind in (("signature", "corp"), ("agentSignature", "agent")):
+        ticket = fake.state.jsapi_tickets[f"{owner}|{kind}"]
+        nonce, stamp = config["nonceStr"], config["timestamp"]
+        plain = f"jsapi_ticket={ticket}&noncestr={nonce}&timestamp={stamp}&url={url}"
+        assert config[key] == hashlib.sha1(plain.encode()).hexdigest()
+    assert config["corpid"] == world["account"].corp_id and "getCurContExternalContact" in config["jsApiList"]
+    html = response.content.decode()
+    embedded = html.split('id="sb-jssdk" type="application/json">')[1].split("</script>")[0]
+    assert json.loads(embedded) == config
+    # tickets are cached: a second page fetches none
+    calls = dict(fake.state.calls)
+    client.get(reverse("wechat:sidebar_library"))
+    assert fake.state.calls.get("/cgi-bin/ticket/get") == calls.get("/cgi-bin/ticket/get") == 1
+
+
+def test_without_wecom_tickets_the_page_still_works(client, fake, world, enterprise_a, settings):
+    sign_in(client, fake, enterprise_a, "zhang")
+    world["account"].agent_secret = "wrong"
+    world["account"].save()
+    response = client.get(reverse("wechat:sidebar_home"))
+    assert response.status_code == 200 and response.context["jssdk"] is None
+    assert b"sb-jssdk" not in response.content

@@ -280,6 +280,26 @@ class WeComClient(ApiClient):
             raise WeChatError(40029, "not a member of the enterprise")
         return userid
 
+    def jsapi_ticket(self, *, agent: bool = False) -> str:
+        """The JS-SDK ticket (``wx.config``), or with ``agent`` the app's (``wx.agentConfig``).
+
+        Cached in the shared cache until shortly before it expires (WeCom limits fetches).
+        """
+        key = f"{self.credentials.cache_key}:jsapi:{'agent' if agent else 'corp'}"
+        ticket = cache.get(key)
+        if ticket:
+            return ticket
+        if agent:
+            data = self.call("GET", "cgi-bin/ticket/get", params={"type": "agent_config"})
+        else:
+            data = self.call("GET", "cgi-bin/get_jsapi_ticket")
+        ticket = str(data.get("ticket") or "")
+        if not ticket:
+            raise WeChatError(-1, "no ticket in the answer")
+        expires_in = int(data.get("expires_in") or 7200)
+        cache.set(key, ticket, max(expires_in - min(300, expires_in // 10), 1))
+        return ticket
+
     def get_external_contact(self, external_userid: str) -> dict:
         """The customer's profile (name, unionid when the enterprise has an open platform)."""
         data = self.call("GET", "cgi-bin/externalcontact/get", params={"external_userid": external_userid})
@@ -321,6 +341,14 @@ class WeComClient(ApiClient):
     def send_app_message(self, *, agent_id: str, userid: str, text: str) -> str:
         body = {"touser": userid, "msgtype": "text", "agentid": int(agent_id), "text": {"content": text}}
         return str(self.call("POST", "cgi-bin/message/send", body=body).get("msgid") or "")
+
+
+def jssdk_signature(*, ticket: str, nonce: str, timestamp: int, url: str) -> str:
+    """WeCom/WeChat JS-SDK signature: sha1 of ``jsapi_ticket=…&noncestr=…&timestamp=…&url=…``
+    (the page URL without its ``#`` fragment)."""
+    url = url.split("#", 1)[0]
+    plain = f"jsapi_ticket={ticket}&noncestr={nonce}&timestamp={timestamp}&url={url}"
+    return hashlib.sha1(plain.encode()).hexdigest()
 
 
 class CallbackError(Exception):

@@ -110,6 +110,7 @@ class FakeState:
     calls: dict[str, int] = field(default_factory=dict)  # path -> requests served
     oauth_codes: dict[str, str] = field(default_factory=dict)  # WeCom OAuth code -> userid
     menus: dict[str, list] = field(default_factory=dict)  # token owner -> official-account menu
+    jsapi_tickets: dict[str, str] = field(default_factory=dict)  # "corp:<id>|corp" or "|agent" -> ticket
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue_login_code(self, *, appid: str, openid: str, unionid: str = "") -> str:
@@ -588,6 +589,22 @@ def _menu_create(state: FakeState, *, body, owner, **_) -> dict:
     return {"errcode": 0, "errmsg": "ok"}
 
 
+def _jsapi_ticket(state: FakeState, owner: str, kind: str) -> dict:
+    with state.lock:
+        ticket = state.jsapi_tickets.setdefault(f"{owner}|{kind}", "t" + secrets.token_hex(16))
+    return {"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": 7200}
+
+
+def _corp_jsapi_ticket(state: FakeState, *, owner, **_) -> dict:
+    return _jsapi_ticket(state, owner, "corp")
+
+
+def _agent_jsapi_ticket(state: FakeState, *, owner, query, **_) -> dict:
+    if query.get("type") != "agent_config":
+        return _error(40004)
+    return _jsapi_ticket(state, owner, "agent")
+
+
 def _fake_outbox(state: FakeState, **_) -> dict:
     return {"outbox": state.outbox}
 
@@ -612,6 +629,8 @@ ROUTES = {
     "/cgi-bin/message/send": (_app_message, True),
     "/cgi-bin/auth/getuserinfo": (_wecom_getuserinfo, True),
     "/cgi-bin/menu/create": (_menu_create, True),
+    "/cgi-bin/get_jsapi_ticket": (_corp_jsapi_ticket, True),
+    "/cgi-bin/ticket/get": (_agent_jsapi_ticket, True),
     "/_fake/login-code": (_fake_login_code, False),
     "/_fake/phone-code": (_fake_phone_code, False),
     "/_fake/expire-tokens": (_fake_expire, False),

@@ -207,3 +207,39 @@ def sidebar_articles(*, session: SidebarSession, search: str = "", limit: int = 
         Material("article", item.pk, item.title, item.summary, share_url(item, session.salesperson))
         for item in articles[:limit]
     ]
+
+
+JS_API_LIST = ["getCurContExternalContact", "sendChatMessage", "getContext"]
+
+
+def sidebar_jssdk_config(*, enterprise_id: int, url: str) -> dict | None:
+    """Signed ``wx.config`` + ``wx.agentConfig`` parameters for the page at ``url``.
+
+    None when WeCom is not configured or refuses (the page then works without the JS-SDK:
+    contact list instead of the chat's contact, copy instead of send).
+    """
+    import logging
+    import secrets
+    import time
+
+    from wechat.adapter import jssdk_signature
+    from wechat.models import WeChatAccount
+
+    account = WeChatAccount.objects.filter(enterprise_id=enterprise_id).first()
+    try:
+        client = wecom_client(account, app=True)
+        corp_ticket = client.jsapi_ticket()
+        agent_ticket = client.jsapi_ticket(agent=True)
+    except WeChatError as error:
+        logging.getLogger(__name__).warning("sidebar JS-SDK unavailable for %s: %s", enterprise_id, error)
+        return None
+    nonce, timestamp = secrets.token_hex(8), int(time.time())
+    return {
+        "corpid": account.corp_id,
+        "agentid": account.agent_id,
+        "timestamp": timestamp,
+        "nonceStr": nonce,
+        "signature": jssdk_signature(ticket=corp_ticket, nonce=nonce, timestamp=timestamp, url=url),
+        "agentSignature": jssdk_signature(ticket=agent_ticket, nonce=nonce, timestamp=timestamp, url=url),
+        "jsApiList": JS_API_LIST,
+    }

@@ -12,6 +12,7 @@ import functools
 import re
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -40,6 +41,15 @@ def _refused(request: HttpRequest, reason: str = "") -> HttpResponse:
     response = TemplateResponse(request, "wechat/sidebar/refused.html", {"reason": reason}, status=403)
     response.delete_cookie(sidebar.COOKIE, path="/wechat/sidebar/")
     return response
+
+
+def _with_jssdk(request: HttpRequest, context: dict) -> dict:
+    """Add the signed JS-SDK configuration of this page (and the JS-SDK script URL if set)."""
+    context["jssdk"] = sidebar.sidebar_jssdk_config(
+        enterprise_id=request.sidebar.enterprise_id, url=request.build_absolute_uri()
+    )
+    context["jssdk_script"] = getattr(settings, "WECOM_JSSDK_URL", "")
+    return context
 
 
 def sidebar_required(view):
@@ -111,7 +121,7 @@ def sidebar_home(request: HttpRequest) -> HttpResponse:
         return redirect("wechat:sidebar_contact", external_userid=external_userid)
     contacts = sidebar.sidebar_contacts(request.sidebar)[:100]
     context = {"session": request.sidebar, "contacts": contacts}
-    return TemplateResponse(request, "wechat/sidebar/home.html", context)
+    return TemplateResponse(request, "wechat/sidebar/home.html", _with_jssdk(request, context))
 
 
 def _contact_context(request: HttpRequest, external_userid: str) -> dict:
@@ -162,6 +172,7 @@ def sidebar_contact_view(request: HttpRequest, external_userid: str) -> HttpResp
             errors = {"action": "Unknown action."}
     context["errors"] = errors
     context["posted"] = request.POST if errors else {}
+    context = _with_jssdk(request, context)
     return TemplateResponse(request, "wechat/sidebar/contact.html", context, status=400 if errors else 200)
 
 
@@ -214,7 +225,7 @@ def sidebar_library(request: HttpRequest) -> HttpResponse:
         context["items"] = sidebar.sidebar_files(session=session, search=search)
     else:
         context["items"] = sidebar.sidebar_articles(session=session, search=search)
-    return TemplateResponse(request, "wechat/sidebar/library.html", context)
+    return TemplateResponse(request, "wechat/sidebar/library.html", _with_jssdk(request, context))
 
 
 @require_POST

@@ -1,10 +1,12 @@
 /* WeCom chat sidebar: current contact and one-tap send.
- * When the WeCom JS-SDK (`wx`, loaded and agentConfig-ed by the host page) is present we ask it
- * for the chat's external contact and send through `sendChatMessage`; otherwise we copy to the
- * clipboard. The server counts every script use (POST) whichever way it was sent. */
+ * When the page carries a signed JS-SDK configuration (#sb-jssdk) and the WeCom JS-SDK (`wx`) is
+ * loaded, we run wx.config + wx.agentConfig, then ask for the chat's external contact and send
+ * through `sendChatMessage`; otherwise we copy to the clipboard. The server counts every script
+ * use (POST) whichever way it was sent. */
 (function () {
   "use strict";
   var wx = window.wx;
+  var ready = false;
   function toast(text) {
     var el = document.createElement("div");
     el.className = "sb-toast"; el.textContent = text; document.body.appendChild(el);
@@ -17,7 +19,7 @@
     return input ? input.value : "";
   }
   function deliver(message, fallbackText) {
-    if (wx && wx.invoke) {
+    if (ready) {
       wx.invoke("sendChatMessage", message, function (res) {
         toast(res && res.err_msg === "sendChatMessage:ok" ? "Sent" : "Not sent");
       });
@@ -25,12 +27,27 @@
       navigator.clipboard.writeText(fallbackText).then(function () { toast("Copied"); });
     }
   }
-  var current = document.getElementById("sb-current");
-  if (current && wx && wx.invoke) {
+  function currentContact() {
+    var current = document.getElementById("sb-current");
+    if (!current) return;
     wx.invoke("getCurContExternalContact", {}, function (res) {
       if (res && res.userId) {
         location.href = current.dataset.contactUrl + "?external_userid=" + encodeURIComponent(res.userId);
       }
+    });
+  }
+  var configEl = document.getElementById("sb-jssdk");
+  if (configEl && wx && wx.config) {
+    var c = JSON.parse(configEl.textContent);
+    wx.config({ beta: true, debug: false, appId: c.corpid, timestamp: c.timestamp, nonceStr: c.nonceStr,
+                signature: c.signature, jsApiList: c.jsApiList });
+    wx.ready(function () {
+      wx.agentConfig({
+        corpid: c.corpid, agentid: c.agentid, timestamp: c.timestamp, nonceStr: c.nonceStr,
+        signature: c.agentSignature, jsApiList: c.jsApiList,
+        success: function () { ready = true; currentContact(); },
+        fail: function () { toast("WeCom JS-SDK refused the configuration"); },
+      });
     });
   }
   document.querySelectorAll("form.sb-send").forEach(function (form) {
