@@ -91,3 +91,17 @@ def lead_assign_view(request):
             messages.success(request, f"{len(leads)} leads assigned in turn.")
         return redirect("crm_assign")
     return render(request, "crm/assign.html", {"leads": pool[:500], "salespeople": salespeople})
+
+
+def tag_rules_apply_view(request):
+    """Admins: apply the enterprise's automatic tag rules to every lead now (Celery, after commit)."""
+    from django.contrib import messages
+
+    from .tasks import tag_rules_apply_enterprise
+
+    enterprise = _admin_enterprise(request)
+    if request.method == "POST":
+        transaction.on_commit(lambda: tag_rules_apply_enterprise.delay(enterprise.pk))
+        messages.success(request, "Tag rules are being applied to every lead.")
+        return redirect("wagtailsnippets_crm_tagrule:list")
+    return render(request, "crm/tag_rules_apply.html", {})

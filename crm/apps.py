@@ -10,16 +10,19 @@ class CrmConfig(AppConfig):
         from cms.leadforms.services import FORM_SUBMITTED_HOOKS
         from enterprises.models import Role
         from enterprises.services import register_role_permissions
+        from trackers.hooks import VISITOR_TAGGED_HOOKS
 
-        from .services import lead_from_submission
+        from .services import lead_from_submission, tag_rules_on_visitor_tagged
 
         if lead_from_submission not in FORM_SUBMITTED_HOOKS:
             FORM_SUBMITTED_HOOKS.append(lead_from_submission)
+        if tag_rules_on_visitor_tagged not in VISITOR_TAGGED_HOOKS:
+            VISITOR_TAGGED_HOOKS.append(tag_rules_on_visitor_tagged)
 
         own = [f"crm.{a}_{m}" for m in ("lead", "followup", "task") for a in ("add", "change", "view")]
         everything = [
             f"crm.{a}_{m}"
-            for m in ("lead", "followup", "task", "tag", "collision", "marketingtask")
+            for m in ("lead", "followup", "task", "tag", "tagrule", "collision", "marketingtask")
             for a in ("add", "change", "delete", "view")
         ]
         register_role_permissions(Role.SALESPERSON, own)

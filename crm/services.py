@@ -513,6 +513,107 @@ def task_issue(
     ]
 
 
+# ---- automatic tags (CRM-5) ------------------------------------------------------------------
+
+TAG_RULE_SCAN_WINDOW = dt.timedelta(minutes=15)  # the periodic scan looks at visitors active since
+
+
+def _content_tag_reads(enterprise_id: int, visitor_ids: list[int]) -> dict[int, Counter]:
+    """Per visitor: how many times they opened content carrying each content tag (ART-9 tags)."""
+    from django.db.models import Sum
+
+    from trackers.derived import TAGGING_KINDS
+    from trackers.models import ContentVisitor
+    from trackers.registry import tags_for
+
+    rows = list(
+        ContentVisitor.objects.filter(
+            enterprise_id=enterprise_id, visitor_id__in=visitor_ids, target_kind__in=list(TAGGING_KINDS)
+        )
+        .values("visitor_id", "target_kind", "target_id")
+        .annotate(n=Sum("opens"))
+    )
+    wanted: dict[int, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(row["target_kind"], set()).add(row["target_id"])
+    names = {(code, pk): tags for code, ids in wanted.items() for pk, tags in tags_for(code, ids).items()}
+    reads: dict[int, Counter] = {}
+    for row in rows:
+        for name in names.get((row["target_kind"], row["target_id"]), []):
+            reads.setdefault(row["visitor_id"], Counter())[name.lower()] += row["n"]
+    return reads
+
+
+def tag_rules_apply(*, enterprise_id: int, visitor_ids: list[int] | None = None) -> int:
+    """Give every lead whose visitor meets an active rule of its enterprise the rule's tag.
+
+    Tags are only added (a decayed intent does not untag); returns how many were added.
+    Idempotent: existing lead tags are skipped.
+    """
+    from trackers.selectors import visitor_intent
+
+    from .models import TagRule
+
+    rules = list(TagRule.objects.filter(enterprise_id=enterprise_id, is_active=True).select_related("tag"))
+    if not rules:
+        return 0
+    leads = Lead.objects.filter(enterprise_id=enterprise_id, visitor__isnull=False).select_related("visitor")
+    if visitor_ids is not None:
+        leads = leads.filter(visitor_id__in=visitor_ids)
+    leads = list(leads.order_by("pk")[:5000])
+    if not leads:
+        return 0
+    reads = {}
+    if any(rule.kind == TagRule.Kind.CONTENT_TAG_READS for rule in rules):
+        reads = _content_tag_reads(enterprise_id, sorted({lead.visitor_id for lead in leads}))
+    through = Lead.tags.through
+    have = set(through.objects.filter(lead__in=leads).values_list("lead_id", "tag_id"))
+    new = []
+    for lead in leads:
+        intent = None
+        for rule in rules:
+            if (lead.pk, rule.tag_id) in have:
+                continue
+            if rule.kind == TagRule.Kind.INTENT:
+                intent = intent if intent is not None else visitor_intent(lead.visitor).score
+                met = intent >= rule.threshold
+            else:
+                met = (
+                    reads.get(lead.visitor_id, Counter())[rule.content_tag.strip().lower()] >= rule.threshold
+                )
+            if met:
+                have.add((lead.pk, rule.tag_id))
+                new.append(through(lead_id=lead.pk, tag_id=rule.tag_id))
+    through.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def tag_rules_on_visitor_tagged(*, enterprise_id: int, visitor_id: int, names=(), **_) -> None:
+    """Tracking hook (VISITOR_TAGGED_HOOKS): re-check the rules for that one visitor's leads."""
+    tag_rules_apply(enterprise_id=enterprise_id, visitor_ids=[visitor_id])
+
+
+def tag_rules_scan(*, now: dt.datetime | None = None) -> int:
+    """Periodic: visitors active in the last window, per enterprise with active rules (intent rules)."""
+    from trackers.models import Visitor
+
+    from .models import TagRule
+
+    since = (now or timezone.now()) - TAG_RULE_SCAN_WINDOW
+    added = 0
+    for enterprise_id in (
+        TagRule.objects.filter(is_active=True).values_list("enterprise_id", flat=True).distinct()
+    ):
+        visitor_ids = list(
+            Visitor.objects.filter(enterprise_id=enterprise_id, last_event_at__gte=since).values_list(
+                "pk", flat=True
+            )[:5000]
+        )
+        if visitor_ids:
+            added += tag_rules_apply(enterprise_id=enterprise_id, visitor_ids=visitor_ids)
+    return added
+
+
 # ---- import (CRM-2) -------------------------------------------------------------------------
 
 IMPORT_FIELDS = ("name", "phone", "unionid", "company", "note")

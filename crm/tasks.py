@@ -26,3 +26,15 @@ def followups_due_scan() -> int:
 @shared_task
 def import_job_run(job_id: int) -> str:
     return services.import_job_run(job_id=job_id).status
+
+
+@shared_task
+def tag_rules_scan() -> int:
+    """Automatic tags for visitors active recently (intent rules change without new tagged reads)."""
+    return services.tag_rules_scan()
+
+
+@shared_task
+def tag_rules_apply_enterprise(enterprise_id: int) -> int:
+    """'Apply rules now' from the admin: every lead with a visitor in the enterprise."""
+    return services.tag_rules_apply(enterprise_id=enterprise_id)

@@ -14,7 +14,7 @@ from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 
 from . import admin_leads, admin_views, admin_visitors, bulk_actions
-from .models import Collision, FollowUp, Lead, MarketingTask, Tag, Task
+from .models import Collision, FollowUp, Lead, MarketingTask, Tag, TagRule, Task
 
 
 class DetailLinkColumn(Column):
@@ -73,6 +73,22 @@ class TagViewSet(EnterpriseSnippetViewSet):
     panels = [FieldPanel(name) for name in ["group", "name", "automatic"]]
 
 
+class TagRuleViewSet(EnterpriseSnippetViewSet):
+    """Automatic tag rules (CRM-5), admins only; applied by tracking hooks and a periodic scan."""
+
+    model = TagRule
+    icon = "tag"
+    menu_label = "Tag rules"
+    list_display = ["__str__", "tag", "kind", "threshold", "is_active"]
+    list_filter = ["kind", "is_active"]
+    panels = [FieldPanel(name) for name in ["tag", "kind", "content_tag", "threshold", "is_active"]]
+
+    def scoped_queryset(self, request):
+        if not scope_for_user(request.user).sees_whole_enterprise:
+            return self.model.objects.none()
+        return super().scoped_queryset(request)
+
+
 class CollisionViewSet(EnterpriseSnippetViewSet):
     model = Collision
     icon = "warning"
@@ -114,7 +130,15 @@ class CrmGroup(SnippetViewSetGroup):
     menu_label = "CRM"
     menu_icon = "group"
     menu_order = 250
-    items = (LeadViewSet, FollowUpViewSet, TaskViewSet, TagViewSet, CollisionViewSet, MarketingTaskViewSet)
+    items = (
+        LeadViewSet,
+        FollowUpViewSet,
+        TaskViewSet,
+        TagViewSet,
+        TagRuleViewSet,
+        CollisionViewSet,
+        MarketingTaskViewSet,
+    )
 
     def get_submenu_items(self):
         """The snippet listings plus the CRM screens that are not snippets."""
@@ -126,6 +150,9 @@ class CrmGroup(SnippetViewSetGroup):
             ),
             AdminOnlyMenuItem("Assign leads", reverse_lazy("crm_assign"), icon_name="user", order=920),
             AdminOnlyMenuItem("Import leads", reverse_lazy("crm_import"), icon_name="upload", order=930),
+            AdminOnlyMenuItem(
+                "Apply tag rules", reverse_lazy("crm_tag_rules_apply"), icon_name="tag", order=940
+            ),
         ]
 
 
@@ -154,6 +181,7 @@ def register_crm_urls():
         path("crm/leads/<int:lead_id>/merge/", admin_leads.lead_merge_view, name="crm_lead_merge"),
         path("crm/collisions/", admin_leads.collision_list_view, name="crm_collisions"),
         path("crm/visitors/", admin_visitors.visitor_list_view, name="crm_visitors"),
+        path("crm/tag-rules/apply/", admin_views.tag_rules_apply_view, name="crm_tag_rules_apply"),
         path("crm/visitors/<int:visitor_id>/", admin_visitors.visitor_open_view, name="crm_visitor_open"),
         path(
             "crm/visitors/<int:visitor_id>/add-to-pool/",

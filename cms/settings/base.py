@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "enterprises.rls.RowLevelSecurityMiddleware",  # SET LOCAL app.enterprise_id per request (PostgreSQL)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -183,6 +184,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "trackers-event-partitions": {"task": "trackers.tasks.event_partitions_ensure_task", "schedule": 86400.0},
     # CRM (crm/): safety net for follow-up reminders whose eta message was lost.
     "crm-followups-due-scan": {"task": "crm.tasks.followups_due_scan", "schedule": 60.0},
+    # CRM: automatic tag rules (CRM-5) for visitors active in the last 15 minutes.
+    "crm-tag-rules-scan": {"task": "crm.tasks.tag_rules_scan", "schedule": 600.0},
 }
 
 # Wagtail
