@@ -2,17 +2,18 @@
 
 Each visitor (a thread with its own source address 127.0.1.x, so per-IP limits see separate
 people) loops: microsite home (GraphQL ``Microsite``), a microsite page (``MicrositePage``), an
-article (``H5Article``) read with an ``open`` and 3 heartbeats on ``/t/``, and one time in five
-the lead form (``Form`` then ``SubmitForm``), with 0.5-1.5 s of think time between steps
-(heartbeats every 2 s). Operations are sent as persisted queries (sha256 of
+article (``H5Article``) read for 15-30 s with an ``open`` and a heartbeat batch every 5 s on
+``/t/`` (as ``h5/static/h5/tracker.js``), and one time in five the lead form (``Form`` then
+``SubmitForm``), with 2-5 s of think time between steps. Operations are sent as persisted queries (sha256 of
 ``graphql/operations/*.graphql``), as the H5 client does in production. A flood visitor
-(127.0.2.1, one device, no think time) hammers ``/t/`` at the same time: it must get 429s
+(127.0.2.1, one device, 4 connections, no think time) hammers ``/t/`` at the same time: it must get 429s
 (``TRACKING_RATE_LIMIT``, 120 batches/min per device) while the control visitors see < 1% errors.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/load.py [--visitors 200] [--duration 60]
 
 It migrates and seeds (``seed_demo``) DATABASE_URL's database, starts its own Redis, gunicorn
-(``--workers 2 --threads 4``) and one Celery worker (the tracking drain and form tasks).
+(``--workers 2 --threads 4 --keep-alive 75``, as behind a proxy) and one Celery worker (the
+tracking drain and form tasks).
 Last line: JSON figures.
 """
 
@@ -34,7 +35,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.servers import ROOT, RedisServer, django_env, start_gunicorn, start_worker, stop  # noqa: E402
 
-HEARTBEATS = 3
+READ_SECONDS = (15, 30)  # an article is read this long; tracker.js sends a batch every 5 s
+BATCH_SECONDS = 5
+THINK_SECONDS = (2, 5)
+FLOOD_THREADS = 4
+failures: list[str] = []  # the first few failed requests, printed for diagnosis
+
+
+def _json(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def targets() -> list[dict]:
@@ -134,13 +147,17 @@ def visitor(index: int, base: str, tenant: dict, hashes: dict, forms: dict, reco
             status = response.status_code
             text = response.text
         except Exception as exc:  # noqa: BLE001 - counted as an error
-            status, text = type(exc).__name__, ""
+            status, text = type(exc).__name__, str(exc)
         ms = (time.perf_counter() - t0) * 1000
         if status not in ok_status:
             outcome = f"http_{status}"
-        elif path == "/graphql/" and '"errors"' in text:
+            if len(failures) < 5:
+                failures.append(f"{kind} {status} {text[:200]}")
+        elif path == "/graphql/" and (_json(text).get("errors") or not _json(text).get("data")):
             outcome = "graphql_error"
-        elif kind == "form_submit" and '"ok":true' not in text.replace(" ", ""):
+            if len(failures) < 5:
+                failures.append(f"{kind} {text[:200]}")
+        elif kind == "form_submit" and not (_json(text).get("data") or {}).get("submitForm", {}).get("ok"):
             outcome = "form_not_ok"
         else:
             outcome = "ok"
@@ -155,8 +172,8 @@ def visitor(index: int, base: str, tenant: dict, hashes: dict, forms: dict, reco
     def track(token: str, events: list[dict]):
         call("track", "POST", "/t/", {"token": token, "device": device, "events": events}, ok_status=(202,))
 
-    def think(low=0.5, high=1.5):
-        time.sleep(rng.uniform(low, high))
+    def think():
+        time.sleep(rng.uniform(*THINK_SECONDS))
 
     n = 0
     while time.monotonic() < stop_at:
@@ -168,12 +185,12 @@ def visitor(index: int, base: str, tenant: dict, hashes: dict, forms: dict, reco
         gql("article", "H5Article", {"id": str(article_id), "shareToken": token})
         now = int(time.time() * 1000)
         track(token, [{"id": f"{device}-{n}-o", "type": "open", "ts": now}])
-        for beat in range(HEARTBEATS):
+        for beat in range(int(rng.uniform(*READ_SECONDS)) // BATCH_SECONDS):
             if time.monotonic() >= stop_at:
                 return
-            time.sleep(2)
+            time.sleep(BATCH_SECONDS)
             track(token, [{"id": f"{device}-{n}-h{beat}", "type": "heartbeat", "ts": int(time.time() * 1000),
-                           "seconds": 2, "scroll": 30 * (beat + 1)}])
+                           "seconds": BATCH_SECONDS, "scroll": min(100, 20 * (beat + 1))}])
         if tenant["forms"] and rng.random() < 0.2:
             form_id = rng.choice(tenant["forms"])
             gql("form", "Form", {"id": str(form_id)})
@@ -184,14 +201,14 @@ def visitor(index: int, base: str, tenant: dict, hashes: dict, forms: dict, reco
         think()
 
 
-def flood(base: str, tenant: dict, recorder: Recorder, stop_at: float) -> None:
-    """One visitor, one IP and device, no think time: the rate limit must answer 429."""
+def flood(base: str, tenant: dict, recorder: Recorder, stop_at: float, device: str) -> None:
+    """One visitor (one IP and device, several connections), no think time: the limit must answer 429."""
     session = _session("127.0.2.1")
-    device = f"flood-{uuid.uuid4().hex[:16]}"
     _article_id, token = tenant["articles"][0]
     n = 0
     while time.monotonic() < stop_at:
-        event = {"id": f"{device}-{n}", "type": "click", "ts": int(time.time() * 1000)}
+        now = int(time.time() * 1000)
+        event = {"id": f"{device}-{threading.get_ident()}-{n}", "type": "click", "ts": now}
         body = json.dumps({"token": token, "device": device, "events": [event]})
         t0 = time.perf_counter()
         try:
@@ -276,16 +293,17 @@ def main() -> None:
     worker = start_worker(env, log=workdir / "worker.log")
     gunicorn = None
     try:
-        gunicorn, base = start_gunicorn(env, workers=args.workers, threads=args.threads,
+        gunicorn, base = start_gunicorn(env, workers=args.workers, threads=args.threads, keep_alive=75,
                                         log=workdir / "gunicorn.log")
         forms = form_data(base, tenants, hashes)
         recorder = Recorder()
         started = time.monotonic()
         stop_at = started + args.ramp + args.duration
         threads = []
-        if not args.no_flood:
-            threads.append(threading.Thread(target=flood, args=(base, tenants[0], recorder, stop_at),
-                                            daemon=True))
+        flood_device = f"flood-{uuid.uuid4().hex[:16]}"
+        for _ in range(0 if args.no_flood else FLOOD_THREADS):
+            threads.append(threading.Thread(target=flood, daemon=True,
+                                            args=(base, tenants[0], recorder, stop_at, flood_device)))
             threads[-1].start()
         for index in range(args.visitors):
             tenant = tenants[index % len(tenants)]
@@ -311,6 +329,8 @@ def main() -> None:
           f"p95 {report['p95_ms']} ms, p99 {report['p99_ms']} ms, errors {report['errors']} "
           f"({report['error_rate_pct']} %) {report['error_kinds']}")
     print(f"flood: {report['flood_requests']} requests {report['flood_statuses']}")
+    for failure in failures:
+        print("failed:", failure)
     print(json.dumps(report))
 
 

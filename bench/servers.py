@@ -104,14 +104,15 @@ def django_env(*, database_url: str, redis_url: str, extra: dict | None = None) 
 
 
 def start_gunicorn(env: dict, *, workers: int = 2, port: int | None = None, threads: int = 1,
-                   log: Path | None = None) -> tuple[subprocess.Popen, str]:
+                   keep_alive: int = 2, log: Path | None = None) -> tuple[subprocess.Popen, str]:
     """gunicorn with ``workers`` sync workers; returns (process, base url) once it answers."""
     port = port or free_port()
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - lives with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--workers", str(workers),
          "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-         "--graceful-timeout", "5", "--log-level", "warning", "--backlog", "2048"],
+         "--graceful-timeout", "5", "--log-level", "warning", "--backlog", "2048",
+         "--keep-alive", str(keep_alive)],
         cwd=ROOT, env=env, stdout=out, stderr=out,
     )
     base = f"http://127.0.0.1:{port}"
