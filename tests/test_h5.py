@@ -95,3 +95,22 @@ def test_h5_visitor_forwards_keeping_the_origin_salesperson(
     assert ShareForward.objects.get(token=share["token"]).forwarder == forwarder
     assert share["url"].endswith(f"/h5/s/{share['token']}/")
     assert client.get(f"/h5/s/{share['token']}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_a_salesperson_only_their_own_notifications(
+    client, login, enterprise_a, salesperson_a, other_salesperson_a, admin_a
+):
+    # given a notification for A and one for a colleague
+    from trackers.models import Notification
+
+    Notification.objects.create(enterprise=enterprise_a, salesperson=salesperson_a, kind="form_submit",
+                                title="Zhang submitted <b>Book</b>")
+    Notification.objects.create(enterprise=enterprise_a, salesperson=other_salesperson_a, kind="form_submit",
+                                title="Li submitted Quote")
+
+    # then A's dashboard lists A's, escaped, and not the colleague's; an admin has no inbox panel
+    html = login(salesperson_a.user).get("/admin/").content.decode()
+    assert 'id="visitor-notifications"' in html and "(1 unread)" in html
+    assert "Zhang submitted &lt;b&gt;Book&lt;/b&gt;" in html and "Li submitted" not in html
+    assert 'id="visitor-notifications"' not in login(admin_a).get("/admin/").content.decode()
