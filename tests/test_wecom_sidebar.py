@@ -390,3 +390,48 @@ def test_without_wecom_tickets_the_page_still_works(client, fake, world, enterpr
     response = client.get(reverse("wechat:sidebar_home"))
     assert response.status_code == 200 and response.context["jssdk"] is None
     assert b"sb-jssdk" not in response.content
+
+
+def test_the_fakes_control_endpoint_issues_codes_the_sidebar_accepts(client, fake, world, enterprise_a):
+    import requests
+
+    code = requests.post(f"{fake.url}/_fake/oauth-code", json={"userid": "zhang"}, timeout=5).json()["code"]
+    url = reverse("wechat:sidebar_entry", args=[enterprise_a.public_key])
+    assert client.get(url, {"code": code}).status_code == 302
+    assert client.get(contact_url("wm1")).status_code == 200
+
+
+# ---- query counts (no N+1) -----------------------------------------------------------------------
+
+
+def _queries(client, url, **params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    return len(captured)
+
+
+def test_page_queries_do_not_grow_with_the_data(client, fake, world, library, enterprise_a, salesperson_a):
+    sign_in(client, fake, enterprise_a, "zhang")
+    urls = [(contact_url("wm1"), {}), (reverse("wechat:sidebar_home"), {})] + [
+        (reverse("wechat:sidebar_library"), {"tab": tab}) for tab in ("scripts", "files", "articles")
+    ]
+    before = [_queries(client, url, **params) for url, params in urls]
+    # given ten times more follow-ups, tags, contacts, scripts, files and articles
+    lead = world["lead"]
+    for n in range(10):
+        FollowUp.objects.create(
+            enterprise=enterprise_a, lead=lead, salesperson=salesperson_a, content=f"f{n}"
+        )
+        lead.tags.add(Tag.objects.create(enterprise=enterprise_a, name=f"t{n}"))
+        ExternalContact.objects.create(enterprise=enterprise_a, salesperson=salesperson_a,
+                                       external_userid=f"wmx{n}", added_at=NOW)
+        SalesScript.objects.create(enterprise=enterprise_a, title=f"s{n}", text="x")
+        SalesFile.objects.create(enterprise=enterprise_a, title=f"file{n}",
+                                 document=make_document(enterprise_a, f"d{n}"))
+        article_create(enterprise=enterprise_a, title=f"Article {n}", publish=True)
+    after = [_queries(client, url, **params) for url, params in urls]
+    assert after == before, (before, after)
+    print("sidebar queries per page (contact, home, scripts, files, articles):", after)

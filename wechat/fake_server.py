@@ -544,6 +544,11 @@ def _fake_login_code(state: FakeState, *, body, **_) -> dict:
     }
 
 
+def _fake_oauth_code(state: FakeState, *, body, **_) -> dict:
+    """A WeCom OAuth code for ``userid`` (what WeCom's redirect gives the sidebar)."""
+    return {"code": state.issue_oauth_code(str(body.get("userid") or ""))}
+
+
 def _fake_phone_code(state: FakeState, *, body, **_) -> dict:
     return {"code": state.issue_phone_code(str(body["phone"]))}
 
@@ -633,6 +638,7 @@ ROUTES = {
     "/cgi-bin/ticket/get": (_agent_jsapi_ticket, True),
     "/_fake/login-code": (_fake_login_code, False),
     "/_fake/phone-code": (_fake_phone_code, False),
+    "/_fake/oauth-code": (_fake_oauth_code, False),
     "/_fake/expire-tokens": (_fake_expire, False),
     "/_fake/scan": (_fake_scan, False),
     "/_fake/confirm-mass": (_fake_confirm, False),
