@@ -222,7 +222,8 @@ class FormType(graphene.ObjectType):
         return getattr(form, "intro", "") or getattr(form, "description", "")
 
     def resolve_fields(form, info):
-        return form_fields_loader(info).get(form.pk)
+        read_with_page = getattr(form, "_api_form_fields", None)
+        return read_with_page if read_with_page is not None else form_fields_loader(info).get(form.pk)
 
     def resolve_header_image(form, info):
         return image_loader(info).get(form.header_image_id) if form.header_image_id else None
@@ -409,6 +410,7 @@ class StreamRefs:
         self.latest: set[tuple[int, int]] = set()
         #: shown in the page (their covers are needed), as opposed to link targets
         self.shown: set[tuple[str, int]] = set()
+        self.forms: set[int] = set()
 
     def link(self, link) -> None:
         if not isinstance(link, dict):
@@ -453,6 +455,7 @@ class StreamRefs:
         elif name == "form":
             self.pages.add(_pk(value.get("form")))
             self.shown.add(("page", _pk(value.get("form"))))
+            self.forms.add(_pk(value.get("form")))
         elif name == "products":
             products = [_pk(p) for p in _items(value.get("products"))]
             self.products.update(products)
@@ -547,6 +550,7 @@ def stream_prepare(ctx: StreamContext, children: list[dict]) -> None:
     for child in children:
         refs.add(child)
     ctx.pages.want([("id", pk) for pk in refs.pages] + [("id", ctx.root_id)])
+    ctx.pages.want(("form", pk) for pk in refs.forms if pk)
     ctx.pages.want(("latest", ctx.enterprise_id, c, n) for c, n in refs.latest)
     ctx.products.want(refs.products)
     ctx.files.want(refs.files)
@@ -561,7 +565,6 @@ def stream_prepare(ctx: StreamContext, children: list[dict]) -> None:
     for category, count in refs.latest:
         shown += ctx.pages.loaded.get(("latest", ctx.enterprise_id, category, count)) or []
     forms = [p for p in shown if isinstance(p, LeadFormPage)]
-    form_fields_loader(ctx.info).want(f.pk for f in forms)
     covers = [getattr(item, "cover_id", None) for item in shown] + [f.header_image_id for f in forms]
     want_images(ctx.info, list(refs.images) + covers)
 

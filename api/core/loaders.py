@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import JSONObject
 from wagtail.images import get_image_model
 
 #: Rendition filters clients may ask for (anything else is refused with VALIDATION).
@@ -123,11 +125,29 @@ def rendition_url(info, image, spec: str) -> str | None:
 PAGE_TYPES = ("articlepage", "leadformpage", "micrositenavpage")
 
 
+FORM_FIELD_COLUMNS = (
+    "clean_name", "label", "field_type", "required", "choices", "default_value", "help_text",
+)
+
+
+def _form_fields_column():
+    """A form's fields as one JSON array column of its page row (no separate query)."""
+    from cms.leadforms.models import LeadFormField
+
+    fields = LeadFormField.objects.filter(page_id=OuterRef("pk")).order_by("sort_order")
+    return ArraySubquery(fields.values(json=JSONObject(**{c: c for c in FORM_FIELD_COLUMNS})))
+
+
 def _specific(page):
+    from cms.leadforms.models import LeadFormField
+
     for attr in PAGE_TYPES:
         child = getattr(page, attr, None)
         if child is not None:
             child.__dict__.update({k: v for k, v in page.__dict__.items() if k.startswith("in_category_")})
+            rows = page.__dict__.get("form_fields_json")
+            if attr == "leadformpage" and rows is not None:
+                child._api_form_fields = [LeadFormField(page_id=page.pk, **row) for row in rows]
             return child
     return page
 
@@ -150,7 +170,8 @@ def page_loader(info) -> BatchLoader:
 
     Keys: ``("id", pk)`` -> the specific page (or None); ``("nav", home path)`` -> the live
     navigation pages under that home in menu order; ``("latest", enterprise id, category id or 0,
-    count)`` -> the latest readable articles (a LIMITed subquery each, inside the same query).
+    count)`` -> the latest readable articles (a LIMITed subquery each, inside the same query);
+    ``("form", pk)`` -> like ``("id", pk)``, with the form's fields read in the same query.
     """
     from wagtail.models import Page
 
@@ -158,7 +179,7 @@ def page_loader(info) -> BatchLoader:
     from sites.models import MicrositeNavPage
 
     def load_many(keys: list) -> dict:
-        ids = [k[1] for k in keys if k[0] == "id"]
+        ids = [k[1] for k in keys if k[0] in ("id", "form")]
         query = Q(pk__in=ids)
         for _, path in (k for k in keys if k[0] == "nav"):
             depth = len(path) // Page.steplen + 1
@@ -174,6 +195,8 @@ def page_loader(info) -> BatchLoader:
                 articlepage_id=OuterRef("pk"), articlecategory_id=c))
             for c in {c for _, c in wanted if c}
         }
+        if any(k[0] == "form" for k in keys):
+            in_category["form_fields_json"] = _form_fields_column()
         rows = (
             Page.objects.filter(query).select_related(*PAGE_TYPES)
             .defer("articlepage__body").annotate(**in_category).order_by("path")
@@ -182,7 +205,7 @@ def page_loader(info) -> BatchLoader:
         by_id = {page.pk: page for page in pages}
         found: dict = {}
         for key in keys:
-            if key[0] == "id":
+            if key[0] in ("id", "form"):
                 found[key] = by_id.get(key[1])
             elif key[0] == "nav":
                 depth = len(key[1]) // Page.steplen + 1
