@@ -277,10 +277,44 @@ def test_a_drain_that_stops_early_schedules_the_rest(salesperson_a, settings, mo
     assert not redis_client().exists(DRAIN_PENDING_KEY)
 
 
+def test_a_drainer_that_lost_its_lock_does_not_trim(salesperson_a, settings, monkeypatch):
+    from trackers import ingest, tasks
+    from trackers.queue import DRAIN_LOCK_KEY, redis_client
+
+    if not settings.REDIS_URL:
+        pytest.skip("the queue needs Redis")
+    real_store = ingest.events_store
+
+    def slow_store(messages):
+        result = real_store(messages)
+        redis_client().set(DRAIN_LOCK_KEY, "another-drainer")  # our lock expired, someone took it
+        return result
+
+    # given 3 queued messages and a drainer whose lock expires while it stores them
+    redis_client().rpush(
+        QUEUE_KEY, *[json.dumps(_message(salesperson_a, _rows(f"lost{n}", 4))) for n in range(3)]
+    )
+    monkeypatch.setattr(ingest, "events_store", slow_store)
+    tasks.events_drain.apply()
+    # then it stored them but left them queued for the drainer now holding the lock
+    assert Event.objects.count() == 12
+    assert redis_client().llen(QUEUE_KEY) == 3
+    assert redis_client().get(DRAIN_LOCK_KEY) == b"another-drainer"
+    # and when that one drains, they are trimmed and still stored once
+    monkeypatch.setattr(ingest, "events_store", real_store)
+    redis_client().delete(DRAIN_LOCK_KEY)
+    tasks.events_drain.apply()
+    assert redis_client().llen(QUEUE_KEY) == 0
+    assert Event.objects.count() == EventKey.objects.count() == 12
+    assert sum(Visitor.objects.values_list("read_seconds", flat=True)) == 3 * 30
+
+
 @pytest.fixture
 def short_drain_lock(monkeypatch):
-    """A killed drainer's lock expires after 3 s (set before the worker process starts)."""
+    """A killed drainer's lock expires after 3 s; 200 messages per transaction, so the kill lands
+    between commits (both set before the worker process starts)."""
     monkeypatch.setenv("TRACKING_DRAIN_LOCK_SECONDS", "3")
+    monkeypatch.setenv("TRACKING_DRAIN_CHUNK", "200")
 
 
 def _queue_messages(salesperson, batches: int, per_batch: int) -> int:

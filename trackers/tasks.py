@@ -9,7 +9,19 @@ from celery import shared_task
 
 from . import queue
 
-DRAIN_CHUNK = 200  # messages (each up to 100 events) per transaction
+#: Messages (each up to 100 events) per transaction: fewer, larger transactions cost fewer round trips.
+DRAIN_CHUNK = int(os.environ.get("TRACKING_DRAIN_CHUNK", "500"))
+
+#: Trim what was stored and renew the lock, only while still owning it (atomic): a drainer whose
+#: lock expired mid-chunk must not trim messages the next drainer has read and will trim itself.
+TRIM_IF_OWNER = """
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+    redis.call('LTRIM', KEYS[1], tonumber(ARGV[2]), -1)
+    redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+    return 1
+end
+return 0
+"""
 
 
 def drain_lock_seconds() -> int:
@@ -46,8 +58,9 @@ def events_drain(max_rounds: int = 1000) -> int:
                 except ValueError:
                     queue.rejects_count({"corrupt_message": 1})
             stored += events_store(messages).stored
-            client.ltrim(queue.QUEUE_KEY, len(raw), -1)
-            client.expire(queue.DRAIN_LOCK_KEY, drain_lock_seconds())
+            keys = [queue.QUEUE_KEY, queue.DRAIN_LOCK_KEY]
+            if not client.eval(TRIM_IF_OWNER, 2, *keys, owner, len(raw), drain_lock_seconds()):
+                break  # the lock expired: the drainer holding it now stores (again) and trims these
     finally:
         if client.get(queue.DRAIN_LOCK_KEY) == owner.encode():
             client.delete(queue.DRAIN_LOCK_KEY)
