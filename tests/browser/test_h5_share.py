@@ -37,7 +37,7 @@ def test_share_link_shows_the_article_with_contact_and_tracks_reading(
     expect(page.locator("[data-contact]").first).to_contain_text(salesperson_a.display_name)
     page.mouse.wheel(0, 2000)
     page.locator("[data-contact]").first.scroll_into_view_if_needed()
-    shot(page, "h5-article")
+    shot(page, "h5-article-scrolled")
     page.wait_for_timeout(6000)
 
     # then the open and a heartbeat with read seconds are stored for A, once each (client ids)

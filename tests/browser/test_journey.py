@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from cms.articles.models import ArticleCategory
+from cms.articles.models import ArticleCategory, ArticleSettings
 from cms.articles.services import article_create
 from cms.leadforms.services import leadform_create
 from crm.models import Lead
@@ -82,6 +82,7 @@ def world(enterprise_a, admin_a):
             {"label": "Phone", "field_type": "phone", "required": True},
         ],
     )
+    ArticleSettings.objects.update_or_create(enterprise=enterprise_a, defaults={"contact_position": "top"})
     category = ArticleCategory.objects.create(enterprise=enterprise_a, name="Guides")
     article = article_create(
         enterprise=enterprise_a,
@@ -181,7 +182,7 @@ def _journey(live, chromium, desktop, world, enterprise_a, shot):
     reader = visitor_one.new_page()
     reader.goto(share_url(article, b))
     expect(reader.get_by_role("heading", level=1)).to_have_text(article.title)
-    expect(reader.locator("[data-contact]").first).to_contain_text("Bella Wang")
+    expect(reader.locator("[data-contact=top]")).to_contain_text("Bella Wang")
     shot(reader, "h5-article")
     reader.wait_for_timeout(READ_SECONDS * 1000)  # reading time must really pass (heartbeats)
     reader.locator("[data-share]").click()
