@@ -206,6 +206,15 @@ class MarketingTask(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        if self.starts_at and self.deadline and self.deadline <= self.starts_at:
+            raise ValidationError({"deadline": "The deadline must be after the start."})
+        if self.target_kind == 2 and self.target_id is not None:  # trackers.TargetKind.ARTICLE
+            from cms.articles.models import ArticlePage
+
+            if not ArticlePage.objects.filter(pk=self.target_id, enterprise_id=self.enterprise_id).exists():
+                raise ValidationError({"target_id": "Choose an article of your enterprise."})
+
 
 class ImportJob(models.Model):
     """Status row of a lead import (progress for large files, per-row errors)."""

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from django.urls import path, reverse_lazy
+import datetime as dt
+
+from django.urls import path, reverse, reverse_lazy
+from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
+from trackers.models import TargetKind
 
 from . import admin_leads, admin_views, admin_visitors, bulk_actions
 from .models import Collision, FollowUp, Lead, MarketingTask, Tag, TagRule, Task
@@ -104,6 +109,19 @@ class CollisionViewSet(EnterpriseSnippetViewSet):
 
 class MarketingTaskViewSet(EnterpriseSnippetViewSet):
     model = MarketingTask
+
+    def prepare_new_instance(self, request, instance) -> None:
+        """发起任务: ``?article=<id>`` (the article's button) pre-fills the form with that article."""
+        super().prepare_new_instance(request, instance)
+        article = _article_for_task(request, instance.enterprise if instance.enterprise_id else None)
+        if article is not None:
+            now = timezone.now()
+            instance.title = f"Share: {article.title}"[:120]
+            instance.target_kind = TargetKind.ARTICLE
+            instance.target_id = article.pk
+            instance.starts_at = now
+            instance.deadline = now + dt.timedelta(days=7)
+
     icon = "pick"
     list_display = ["title", "target_kind", "target_id", "deadline"]
     panels = [
@@ -124,6 +142,16 @@ class MarketingTaskViewSet(EnterpriseSnippetViewSet):
 class AdminOnlyMenuItem(MenuItem):
     def is_shown(self, request):
         return scope_for_user(request.user).sees_whole_enterprise
+
+
+def _article_for_task(request, enterprise):
+    """An article of the user's enterprise named by ``?article=<page id>`` (None otherwise)."""
+    from cms.articles.models import ArticlePage
+
+    raw = request.GET.get("article", "")
+    if enterprise is None or not raw.isdigit():
+        return None
+    return ArticlePage.objects.filter(pk=int(raw), enterprise=enterprise).first()
 
 
 class CrmGroup(SnippetViewSetGroup):
@@ -159,6 +187,38 @@ class CrmGroup(SnippetViewSetGroup):
 register_snippet(CrmGroup)
 hooks.register("register_bulk_action", bulk_actions.AssignBulkAction)
 hooks.register("register_bulk_action", bulk_actions.ReleaseBulkAction)
+
+
+def _marketing_task_button(page, user, priority: int):
+    """The "create marketing task" button for articles of the user's enterprise (admins)."""
+    from cms.articles.models import ArticlePage
+    from enterprises.selectors import enterprise_for_user
+
+    if page.specific_class is not ArticlePage or not user.has_perm("crm.add_marketingtask"):
+        return []
+    enterprise = enterprise_for_user(user)
+    if enterprise is None or not ArticlePage.objects.filter(pk=page.pk, enterprise=enterprise).exists():
+        return []
+    url = reverse("wagtailsnippets_crm_marketingtask:add") + f"?article={page.pk}"
+    return [
+        Button(
+            "发起任务 Marketing task",
+            url,
+            icon_name="pick",
+            attrs={"title": "Create an all-staff marketing task sharing this article"},
+            priority=priority,
+        )
+    ]
+
+
+@hooks.register("register_page_header_buttons")
+def article_marketing_task_header_button(page, user, view_name=None, next_url=None):
+    return _marketing_task_button(page, user, priority=75)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def article_marketing_task_listing_button(page, user, next_url=None):
+    return _marketing_task_button(page, user, priority=75)
 
 
 @hooks.register("register_admin_urls")
