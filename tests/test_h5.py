@@ -6,10 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 
 from cms.articles.services import article_create
-from trackers.models import ShareForward, Visitor
-from trackers.share import share_token_for, share_token_verify
+from cms.cards.models import Card
+from cms.posters.models import GeneratedPoster
+from tests.factories import png_bytes
+from trackers.models import Notification, ShareForward, Visitor
+from trackers.share import share_token_for, share_token_make, share_token_verify, share_url
 
 OPERATIONS = Path(__file__).resolve().parents[1] / "graphql" / "operations"
 
@@ -102,8 +106,6 @@ def test_dashboard_shows_a_salesperson_only_their_own_notifications(
     client, login, enterprise_a, salesperson_a, other_salesperson_a, admin_a
 ):
     # given a notification for A and one for a colleague
-    from trackers.models import Notification
-
     Notification.objects.create(enterprise=enterprise_a, salesperson=salesperson_a, kind="form_submit",
                                 title="Zhang submitted <b>Book</b>")
     Notification.objects.create(enterprise=enterprise_a, salesperson=other_salesperson_a, kind="form_submit",
@@ -114,3 +116,52 @@ def test_dashboard_shows_a_salesperson_only_their_own_notifications(
     assert 'id="visitor-notifications"' in html and "(1 unread)" in html
     assert "Zhang submitted &lt;b&gt;Book&lt;/b&gt;" in html and "Li submitted" not in html
     assert 'id="visitor-notifications"' not in login(admin_a).get("/admin/").content.decode()
+
+
+def _config(response) -> dict:
+    html = response.content.decode()
+    start = html.index('<script id="h5-config" type="application/json">') + len(
+        '<script id="h5-config" type="application/json">'
+    )
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+@pytest.mark.django_db
+def test_share_shell_carries_the_kind_document_and_every_app_operation(client, enterprise_a, article_token):
+    config = _config(client.get(f"/h5/s/{article_token}/"))
+    assert config["kind"] == "article" and config["enterpriseKey"] == enterprise_a.public_key
+    assert config["document"] == (OPERATIONS / "H5Article.graphql").read_text()
+    for name in ["Microsite", "MicrositePage", "SubmitForm", "ForwardShare", "VisitorSession", "LikeCardTag"]:
+        assert config["documents"][name] == (OPERATIONS / f"{name}.graphql").read_text()
+
+
+@pytest.mark.django_db
+def test_poster_link_shows_its_image_and_target_only_within_its_enterprise(
+    client, enterprise_a, enterprise_b, salesperson_a
+):
+    # given a composed poster of A's card
+    card = Card.objects.get(salesperson=salesperson_a)
+    poster = GeneratedPoster.objects.create(
+        enterprise=enterprise_a, salesperson=salesperson_a, target_kind="card", target_id=card.pk,
+        share_url=share_url(card, salesperson_a), cache_key="k" * 64,
+        image=ContentFile(png_bytes(), name="poster.png"), width=40, height=30,
+    )
+
+    # when its share link opens, then the shell carries the image and the card's own link
+    token = share_token_make(
+        enterprise_id=enterprise_a.pk, salesperson_id=salesperson_a.pk, kind="poster", target_id=poster.pk
+    )
+    config = _config(client.get(f"/h5/s/{token}/"))
+    assert config["poster"]["imageUrl"] == poster.image.url
+    assert config["poster"]["targetUrl"] == poster.share_url
+
+    # a poster token naming another enterprise (or no poster) is a plain 404
+    forged = share_token_make(
+        enterprise_id=enterprise_b.pk, salesperson_id=None, kind="poster", target_id=poster.pk
+    )
+    assert client.get(f"/h5/s/{forged}/").status_code == 404
+    missing = share_token_make(
+        enterprise_id=enterprise_a.pk, salesperson_id=salesperson_a.pk, kind="poster",
+        target_id=poster.pk + 99,
+    )
+    assert client.get(f"/h5/s/{missing}/").status_code == 404
