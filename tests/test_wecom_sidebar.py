@@ -435,3 +435,16 @@ def test_page_queries_do_not_grow_with_the_data(client, fake, world, library, en
     after = [_queries(client, url, **params) for url, params in urls]
     assert after == before, (before, after)
     print("sidebar queries per page (contact, home, scripts, files, articles):", after)
+
+
+def test_a_contact_without_unionid_or_visitor_cannot_start_unmatchable_leads(
+    client, fake, world, enterprise_a, salesperson_a
+):
+    ExternalContact.objects.create(enterprise=enterprise_a, salesperson=salesperson_a, external_userid="wm6",
+                                   name="Anonymous", added_at=NOW)
+    sign_in(client, fake, enterprise_a, "zhang")
+    assert b"Create customer record" not in client.get(contact_url("wm6")).content
+    before = Lead.objects.count()
+    for _ in range(2):
+        assert client.post(contact_url("wm6"), {"action": "lead"}).status_code == 404
+    assert Lead.objects.count() == before

@@ -141,6 +141,8 @@ def _contact_context(request: HttpRequest, external_userid: str) -> dict:
         "all_tags": Tag.objects.filter(enterprise_id=session.enterprise_id) if lead else [],
         "statuses": FollowUp.Status.choices,
         "wecom_tags": list(contact.tags.all()),
+        # A lead is found again by unionid or visitor; without either a new one could not be matched.
+        "can_create": bool(contact.unionid or contact.visitor_id),
     }
 
 
@@ -153,7 +155,7 @@ def sidebar_contact_view(request: HttpRequest, external_userid: str) -> HttpResp
     lead = context["lead"]
     if request.method == "POST":
         action = request.POST.get("action", "")
-        if action == "lead" and lead is None and not context["elsewhere"]:
+        if action == "lead" and lead is None and not context["elsewhere"] and context["can_create"]:
             sidebar.sidebar_lead_create(session=request.sidebar, contact=context["contact"])
             return redirect(request.path)
         if lead is None:
