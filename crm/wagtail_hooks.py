@@ -18,7 +18,7 @@ from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 from trackers.models import TargetKind
 
-from . import admin_leads, admin_views, admin_visitors, bulk_actions
+from . import admin_export, admin_leads, admin_views, admin_visitors, bulk_actions
 from .models import Collision, FollowUp, Lead, MarketingTask, Tag, TagRule, Task
 
 
@@ -173,6 +173,7 @@ class CrmGroup(SnippetViewSetGroup):
         return [
             *super().get_submenu_items(),
             MenuItem("Visitors", reverse_lazy("crm_visitors"), icon_name="view", order=900),
+            MenuItem("Export leads", reverse_lazy("crm_export"), icon_name="download", order=905),
             AdminOnlyMenuItem(
                 "Resolve collisions", reverse_lazy("crm_collisions"), icon_name="warning", order=910
             ),
@@ -240,6 +241,7 @@ def register_crm_urls():
         path("crm/leads/<int:lead_id>/assign/", admin_leads.lead_assign_one_view, name="crm_lead_assign_one"),
         path("crm/leads/<int:lead_id>/merge/", admin_leads.lead_merge_view, name="crm_lead_merge"),
         path("crm/collisions/", admin_leads.collision_list_view, name="crm_collisions"),
+        path("crm/export/", admin_export.lead_export_view, name="crm_export"),
         path("crm/visitors/", admin_visitors.visitor_list_view, name="crm_visitors"),
         path("crm/tag-rules/apply/", admin_views.tag_rules_apply_view, name="crm_tag_rules_apply"),
         path("crm/visitors/<int:visitor_id>/", admin_visitors.visitor_open_view, name="crm_visitor_open"),
