@@ -75,6 +75,12 @@ def test_microsite_shows_every_block_in_order_with_theme_tabs_and_form_errors(
     expect(error).to_have_attribute("data-code", "REQUIRED")
     expect(form.get_by_label("Phone")).to_have_attribute("aria-invalid", "true")
 
+    # when the visitor taps the contact button (policy: ask on consult), the phone dialog asks once
+    page.locator("[data-block=ContactBlockType] [data-consult]").click()
+    expect(page.locator("#phone-dialog")).to_be_visible()
+    page.click("[data-phone=allow]")
+    expect(page.locator("#phone-dialog")).to_be_hidden()
+
     # when the visitor moves to a navigation tab and to an article of the list
     page.get_by_role("link", name="About us").click()
     expect(page.get_by_role("heading", name="About us")).to_be_visible()
@@ -95,6 +101,7 @@ def test_microsite_shows_every_block_in_order_with_theme_tabs_and_form_errors(
         return set(opens.values_list("target_kind", "target_id"))  # a fresh query each time
 
     assert wait_for(lambda: {(1, home.pk), (1, nav_id)} <= seen() and any(k == 2 for k, _ in seen())), seen()
+    assert Event.objects.filter(type=EventType.PHONE_AUTH, target_id=home.pk).count() == 1
 
 
 def test_card_likes_product_and_file_pages(live, browser_page, enterprise_a, salesperson_a, shot):
