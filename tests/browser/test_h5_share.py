@@ -61,3 +61,41 @@ def test_tampered_share_link_is_a_plain_404(live, browser_page):
     response = browser_page.goto(f"{live}/h5/s/AAAAAAAAAAAAAAAAAAAAAA/")
     assert response.status == 404
     expect(browser_page.get_by_role("heading")).to_contain_text("not valid")
+
+
+def test_a_lost_answer_is_retried_with_the_same_ids_and_counted_once(
+    live, browser_page, enterprise_a, salesperson_a
+):
+    # given the first answer of /t/ is lost after the server stored the batch (a 503 reaches the page)
+    article = article_create(enterprise=enterprise_a, title="Valves", body=[], publish=True)
+    page = browser_page
+    lost = []
+
+    def lose_first_answer(route):
+        response = route.fetch()  # the server really receives and stores the batch
+        if not lost:
+            lost.append(route.request.post_data_json)
+            route.fulfill(status=503, body="")
+        else:
+            route.fulfill(response=response)
+
+    page.route("**/t/", lose_first_answer)
+
+    # when the visitor opens the link and stays until the tracker retries
+    page.goto(share_url(article.specific, salesperson_a))
+    expect(page.get_by_role("heading", name="Valves")).to_be_visible()
+    for _ in range(100):  # the route handler runs while Playwright waits
+        if lost:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_function(
+        "Object.keys(localStorage).filter(k => k.startsWith('h5.pending.'))"
+        ".every(k => JSON.parse(localStorage.getItem(k)).length === 0)",
+        timeout=20_000,
+    )
+
+    # then the lost batch's open was sent twice with the same id and stored once
+    assert lost and lost[0]["events"][0]["type"] == "open"
+    opens = Event.objects.filter(enterprise=enterprise_a, target_id=article.pk, type=EventType.OPEN)
+    assert wait_for(opens.exists)
+    assert list(opens.values_list("event_id", flat=True)) == [lost[0]["events"][0]["id"]]
