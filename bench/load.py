@@ -6,7 +6,7 @@ article (``H5Article``) read for 15-30 s with an ``open`` and a heartbeat batch 
 ``/t/`` (as ``h5/static/h5/tracker.js``), and one time in five the lead form (``Form`` then
 ``SubmitForm``), with 2-5 s of think time between steps. Operations are sent as persisted queries (sha256 of
 ``graphql/operations/*.graphql``), as the H5 client does in production. A flood visitor
-(127.0.2.1, one device, 4 connections, no think time) hammers ``/t/`` at the same time: it must get 429s
+(127.0.2.1, one device, 16 connections, no think time) hammers ``/t/`` at the same time: it must get 429s
 (``TRACKING_RATE_LIMIT``, 120 batches/min per device) while the control visitors see < 1% errors.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/load.py [--visitors 200] [--duration 60]
@@ -38,7 +38,7 @@ from bench.servers import ROOT, RedisServer, django_env, start_gunicorn, start_w
 READ_SECONDS = (15, 30)  # an article is read this long; tracker.js sends a batch every 5 s
 BATCH_SECONDS = 5
 THINK_SECONDS = (2, 5)
-FLOOD_THREADS = 4
+FLOOD_THREADS = 16
 failures: list[str] = []  # the first few failed requests, printed for diagnosis
 
 
@@ -267,7 +267,7 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=10, help="seconds to start all visitors")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--no-flood", action="store_true")
+    parser.add_argument("--flood-connections", type=int, default=FLOOD_THREADS)
     parser.add_argument("--no-seed", action="store_true")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
@@ -301,7 +301,7 @@ def main() -> None:
         stop_at = started + args.ramp + args.duration
         threads = []
         flood_device = f"flood-{uuid.uuid4().hex[:16]}"
-        for _ in range(0 if args.no_flood else FLOOD_THREADS):
+        for _ in range(args.flood_connections):
             threads.append(threading.Thread(target=flood, daemon=True,
                                             args=(base, tenants[0], recorder, stop_at, flood_device)))
             threads[-1].start()
@@ -322,6 +322,7 @@ def main() -> None:
     report = summarize(recorder, elapsed)
     report.update(visitors=args.visitors, duration_s=round(elapsed, 1), ramp_s=args.ramp,
                   gunicorn=f"{args.workers} workers x {args.threads} threads",
+                  flood_connections=args.flood_connections,
                   tenants=len(tenants), loadavg=[round(x, 2) for x in os.getloadavg()])
     for kind, figures in report["per_kind"].items():
         print(f"{kind:12s} {figures}")
