@@ -20,3 +20,13 @@ class EnterprisesConfig(AppConfig):
         ]
         register_role_permissions(Role.OWNER, managers)
         register_role_permissions(Role.ADMIN, managers)
+
+        # Row-level security (enterprises/rls.py): policies after every migrate, bypass for worker tasks.
+        from celery.signals import task_postrun, task_prerun
+        from django.db.models.signals import post_migrate
+
+        from . import rls
+
+        post_migrate.connect(rls.policies_apply_after_migrate, sender=self, dispatch_uid="enterprises.rls")
+        task_prerun.connect(rls.task_started, dispatch_uid="enterprises.rls.prerun", weak=False)
+        task_postrun.connect(rls.task_finished, dispatch_uid="enterprises.rls.postrun", weak=False)
