@@ -11,6 +11,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 
+from api.core.preview import ClientPreviewMixin
 from blocks.blocks import ComponentStreamBlock
 
 MAX_NAV_PAGES = 5
@@ -29,7 +30,7 @@ class PhonePolicy(models.TextChoices):
     ON_ANY_CLICK = "on_any_click", "On the visitor's first tap anywhere"
 
 
-class MicrositeHomePage(Page):
+class MicrositeHomePage(ClientPreviewMixin, Page):
     """The root page of an enterprise's Wagtail Site: its microsite home."""
 
     theme_colour = models.CharField(max_length=7, default="#1a73e8", validators=[colour_validator])
@@ -96,7 +97,7 @@ class NavPageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class MicrositeNavPage(Page):
+class MicrositeNavPage(ClientPreviewMixin, Page):
     """One of at most five navigation pages of a microsite (SITE-1, SITE-2)."""
 
     icon = models.ForeignKey(

@@ -12,6 +12,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 
+from api.core.preview import ClientPreviewMixin
 from blocks.blocks import ComponentStreamBlock
 
 MAX_RECOMMENDED = 3
@@ -99,7 +100,7 @@ class ArticleIndexPage(Page):
         verbose_name = "article library"
 
 
-class ArticlePage(Page):
+class ArticlePage(ClientPreviewMixin, Page):
     """An article: written in the editor, imported from WeChat, or copied from the platform library."""
 
     enterprise = models.ForeignKey(
