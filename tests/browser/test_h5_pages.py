@@ -141,3 +141,36 @@ def test_card_likes_product_and_file_pages(live, browser_page, enterprise_a, sal
     page.goto(share_url(sales_file, salesperson_a))
     expect(page.get_by_role("heading", name="Catalogue")).to_be_visible()
     expect(page.get_by_role("link", name="下载 Download")).to_have_attribute("href", re.compile("catalogue"))
+
+
+def test_editor_preview_renders_the_draft_without_tracking(live, browser_page, enterprise_a, admin_a):
+    # given an unpublished draft of the microsite home (contract 2: token from api.preview)
+    from api.preview import preview_token_issue
+
+    home = enterprise_a.site.root_page.specific
+    home.body = [
+        {"type": "title_bar", "value": {"title": "Draft heading", "subtitle": "not live yet"}},
+        {"type": "rich_text", "value": "<p>Draft <b>text</b></p>"},
+    ]
+    home.save_revision(user=admin_a)
+    token = preview_token_issue(page=home, enterprise=enterprise_a)
+    page = browser_page
+    sent = []
+    page.on("request", lambda request: sent.append(request.url) if "/t/" in request.url else None)
+
+    # when the preview URL opens in the client
+    page.goto(f"{live}/h5/preview/{token}/")
+
+    # then the draft's blocks show under the preview banner, and nothing is tracked or forwardable
+    expect(page.locator(".h5-preview-banner")).to_be_visible()
+    expect(page.locator("[data-block]")).to_have_count(2)
+    expect(page.get_by_role("heading", name="Draft heading")).to_be_visible()
+    expect(page.locator(".h5-rich b")).to_have_text("text")
+    expect(page.locator("[data-share]")).to_have_count(0)
+    page.reload()
+    expect(page.locator("[data-block]")).to_have_count(2)
+    assert sent == []
+    assert not Event.objects.exists()
+
+    # a tampered token is the plain 404 page
+    assert page.goto(f"{live}/h5/preview/{token[:-2]}xx/").status == 404
