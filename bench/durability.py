@@ -123,7 +123,7 @@ def run(*, database_url: str, events: int = 100_000, batch: int = 50, replays: i
     for _ in range(drain_workers):
         worker_add()
     gunicorn, base = start_gunicorn(server_env, workers=server_workers, log=workdir / "gunicorn.log")
-    beat_app = Celery(broker=redis_server.url)
+    beat_app = Celery(broker=redis_server.url, set_as_current=False)  # not the tasks' app in pytest
     t_ready = time.monotonic()
     while time.monotonic() < t_ready + 90 and len(beat_app.control.ping(timeout=1) or []) < drain_workers:
         pass
