@@ -273,4 +273,3 @@ def collision_resolve_view(request: HttpRequest, collision_id: int, keep_id: int
         messages.success(request, f"Kept {keep}; {loser} is back in the pool (cooling down).")
         return redirect("crm_collisions")
     return render(request, "crm/collision_resolve.html", context)
-

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 
 from enterprises.selectors import enterprise_for_user, scope_for_user
 
+from . import selectors
 from .models import ImportJob
 from .services import IMPORT_FIELDS
 
@@ -57,12 +58,23 @@ def lead_import_view(request):
     return render(request, "crm/import.html", {"form": form, "jobs": jobs})
 
 
-def lead_import_status_view(request, job_id: int):
+def _job_or_404(request, job_id: int) -> ImportJob:
     enterprise = _admin_enterprise(request)
     job = ImportJob.objects.filter(enterprise=enterprise, pk=job_id).first()
     if job is None:
         raise Http404
-    return render(request, "crm/import.html", {"job": job, "form": None, "jobs": []})
+    return job
+
+
+def lead_import_status_view(request, job_id: int):
+    job = _job_or_404(request, job_id)
+    progress = selectors.import_progress(job=job)
+    return render(request, "crm/import.html", {"job": job, "progress": progress, "form": None, "jobs": []})
+
+
+def lead_import_progress_view(request, job_id: int):
+    """JSON polled by the status page while the import runs (counts live from the cache)."""
+    return JsonResponse(selectors.import_progress(job=_job_or_404(request, job_id)))
 
 
 def lead_assign_view(request):

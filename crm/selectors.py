@@ -341,3 +341,22 @@ def visitor_screen(
         queryset = queryset.filter(seen=seen)
     field, _label = VISITOR_ORDERS.get(order, VISITOR_ORDERS["last_visit"])
     return queryset.order_by(F(field[1:]).desc(nulls_last=True), "-pk")[offset : offset + min(limit, 200)]
+
+
+def import_progress(*, job) -> dict:
+    """Status of an import for the polling page: the job row plus the live counts from the cache."""
+    from django.core.cache import cache
+
+    from .services import import_progress_key
+
+    live = cache.get(import_progress_key(job.pk)) or {}
+    finished = job.status in ("done", "failed")
+    return {
+        "status": job.status,
+        "phase": job.status if finished else live.get("phase", job.status),
+        "processed": job.processed if finished else live.get("processed", 0),
+        "total": job.total or live.get("total", 0),
+        "imported": job.imported,
+        "errors": len(job.errors or []),
+        "finished": finished,
+    }

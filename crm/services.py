@@ -631,6 +631,26 @@ def _rows(filename: str, content: bytes) -> list[list[str]]:
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
 
 
+IMPORT_PROGRESS_EVERY = 100  # rows between two progress writes
+IMPORT_PROGRESS_TTL = 6 * 3600
+
+
+def import_progress_key(job_id: int) -> str:
+    return f"crm:import-progress:{job_id}"
+
+
+def import_progress_set(*, job_id: int, phase: str, processed: int, total: int) -> None:
+    """Progress of a running import, written to the cache (Redis): it is outside the import's
+    all-or-nothing transaction, so the status page sees counts while rows are still uncommitted."""
+    from django.core.cache import cache
+
+    cache.set(
+        import_progress_key(job_id),
+        {"phase": phase, "processed": processed, "total": total},
+        IMPORT_PROGRESS_TTL,
+    )
+
+
 def leads_import(
     *,
     enterprise: Enterprise,
@@ -662,6 +682,8 @@ def leads_import(
     seen_phones: set[str] = set()
     records = []
     for n, row in enumerate(body, start=2):
+        if job is not None and (n - 2) % IMPORT_PROGRESS_EVERY == 0:
+            import_progress_set(job_id=job.pk, phase="validating", processed=n - 2, total=len(body))
         record = {f: (row[i] if i < len(row) else "") for f, i in columns.items()}
         phone = record.get("phone", "").replace(" ", "").replace("-", "")
         if phone and not (phone.lstrip("+").isdigit() and 5 <= len(phone) <= 20):
@@ -693,9 +715,8 @@ def leads_import(
                 lead.company = record["company"][:120]
                 lead.save(update_fields=["company"])
             imported += 1
-            if job is not None and n % 200 == 0:
-                # progress is visible only after commit in other connections; kept for the final row count
-                ImportJob.objects.filter(pk=job.pk).update(processed=n)
+            if job is not None and n % IMPORT_PROGRESS_EVERY == 0:
+                import_progress_set(job_id=job.pk, phase="importing", processed=n, total=len(records))
     return imported, []
 
 
@@ -715,4 +736,5 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job.errors = errors[:500]
     job.status = ImportJob.Status.FAILED if errors else ImportJob.Status.DONE
     job.save(update_fields=["imported", "processed", "errors", "status"])
+    import_progress_set(job_id=job.pk, phase=job.status, processed=job.total, total=job.total)
     return job

@@ -23,8 +23,9 @@ def followups_due_scan() -> int:
     return sum(services.followup_remind_due(followup_id=pk) for pk in list(due[:1000]))
 
 
-@shared_task
+@shared_task(soft_time_limit=1800, time_limit=1900)
 def import_job_run(job_id: int) -> str:
+    """Large files take longer than the default task limit (60 s): 30 minutes for imports."""
     return services.import_job_run(job_id=job_id).status
 
 

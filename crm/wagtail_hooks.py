@@ -228,6 +228,11 @@ def register_crm_urls():
         path("crm/import/", admin_views.lead_import_view, name="crm_import"),
         path("crm/assign/", admin_views.lead_assign_view, name="crm_assign"),
         path("crm/import/<int:job_id>/", admin_views.lead_import_status_view, name="crm_import_status"),
+        path(
+            "crm/import/<int:job_id>/progress/",
+            admin_views.lead_import_progress_view,
+            name="crm_import_progress",
+        ),
         path("crm/leads/<int:lead_id>/", admin_leads.lead_detail_view, name="crm_lead_detail"),
         path(
             "crm/leads/<int:lead_id>/followup/",
