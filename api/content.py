@@ -19,7 +19,7 @@ from wagtail.rich_text import expand_db_html, features
 from wagtail.rich_text.rewriters import FIND_A_TAG, LinkRewriter, extract_attrs
 
 from blocks.blocks import LINK_TARGETS
-from blocks.sanitize import clean_output
+from blocks.sanitize import clean_output, safe_url
 from cms.articles.models import ArticlePage
 from cms.articles.selectors import article_effective_view, articles_readable
 from cms.cards.models import CardTag
@@ -169,6 +169,9 @@ class ProductType(graphene.ObjectType):
 
     def resolve_cover(product, info):
         return image_loader(info).get(product.cover_id) if product.cover_id else None
+
+    def resolve_mall_url(product, info):
+        return safe_url(product.mall_url)  # feeds and imports bypass the form's URL validation
 
     def resolve_price(product, info):
         return str(product.price) if product.price is not None else None
@@ -518,7 +521,8 @@ class StreamContext:
             return None
         kind = value["link_type"]
         if kind == "url":
-            return LinkType(kind=kind, url=value.get("url") or None) if value.get("url") else None
+            url = safe_url(value.get("url"))  # stored outside the admin form: javascript: etc. dropped
+            return LinkType(kind=kind, url=url) if url else None
         pk = _pk(value.get(kind))
         target = {"page": self.page, "article": self.article, "form": self.form,
                   "product": self.product, "file": self.file}[kind](pk)
@@ -592,7 +596,7 @@ def _block(ctx: StreamContext, child: dict):
                               caption=value.get("caption"),
                               link=ctx.link(value.get("link")))
     if name == "video":
-        return VideoBlockType(id=block_id, url=value.get("url"), title=value.get("title"),
+        return VideoBlockType(id=block_id, url=safe_url(value.get("url")), title=value.get("title"),
                               poster=ctx.image(_pk(value.get("poster"))))
     if name == "articles":
         chosen = [_pk(a) for a in _items(value.get("articles"))]

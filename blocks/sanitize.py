@@ -6,6 +6,9 @@ outside the allow-list (so ``javascript:`` links lose their ``href``).
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import nh3
 
 TAGS = {
@@ -63,3 +66,20 @@ def clean_output(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
+
+
+_IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def safe_url(url: str | None) -> str | None:
+    """A URL a client may put in ``href``/``src``: one of ``URL_SCHEMES`` or relative, else None.
+
+    Browsers drop whitespace and control characters inside a scheme (``java\tscript:``), so the
+    check runs on the URL without them; ``javascript:``, ``data:`` and ``vbscript:`` never pass.
+    """
+    if not url:
+        return None
+    scheme = urlsplit(_IGNORED_BY_BROWSERS.sub("", url)).scheme.lower()
+    if scheme and scheme not in URL_SCHEMES:
+        return None
+    return url.strip()
