@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from bench.durability import run
+from bench.durability import run, tenant_create
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +50,7 @@ def test_replays_worker_kills_and_a_redis_crash_lose_and_double_nothing(database
     assert report["visitor_read_seconds"] == report["seconds_sent"]
 
 
-def _queue_events(salesperson, count: int, prefix: str = "race") -> None:
+def _queue_events(enterprise_id: int, count: int, prefix: str = "race") -> None:
     """``count`` one-event messages straight onto the queue (the drain's input)."""
     import json
     import time
@@ -59,13 +59,12 @@ def _queue_events(salesperson, count: int, prefix: str = "race") -> None:
 
     now = int(time.time() * 1000)
     redis_client().rpush(QUEUE_KEY, *[json.dumps({
-        "e": salesperson.enterprise_id, "s": salesperson.pk, "k": 2, "t": 5, "f": None, "d": 0, "v": None,
+        "e": enterprise_id, "s": None, "k": 2, "t": 5, "f": None, "d": 0, "v": None,
         "dev": f"race-device-{n % 10}", "ses": "", "r": now, "ev": [[f"{prefix}-{n}", 2, now, 1, 0, 2, 5]],
     }) for n in range(count)])
 
 
-@pytest.mark.xfail(strict=True, reason="drain lock race: a drainer whose lock expired still trims (note 10b)")
-def test_a_drain_round_longer_than_its_lock_loses_nothing(salesperson_a, monkeypatch, settings):
+def test_a_drain_round_longer_than_its_lock_loses_nothing(monkeypatch, settings):
     """Drainer A's round outlives its lock; B takes over; new events arrive; A must not trim them."""
     import threading
     import time
@@ -79,13 +78,15 @@ def test_a_drain_round_longer_than_its_lock_loses_nothing(salesperson_a, monkeyp
         pytest.skip("needs Redis")
     redis_client().flushdb()
     # given 400 queued events, a 1 s drain lock, and a first drainer whose store is slow
-    _queue_events(salesperson_a, 400)
+    enterprise_id, _token = tenant_create("lock-race")
+    _queue_events(enterprise_id, 400)
     monkeypatch.setenv("TRACKING_DRAIN_LOCK_SECONDS", "1")
     real_store = trackers.ingest.events_store
     slow = threading.local()
 
     def store(messages):
-        if getattr(slow, "on", False):
+        if getattr(slow, "on", False):  # only A's first round is slow
+            slow.on = False
             time.sleep(2.5)
         return real_store(messages)
 
@@ -105,7 +106,7 @@ def test_a_drain_round_longer_than_its_lock_loses_nothing(salesperson_a, monkeyp
     first.start()
     time.sleep(1.5)
     events_drain(max_rounds=1)
-    _queue_events(salesperson_a, 200, prefix="late")
+    _queue_events(enterprise_id, 200, prefix="late")
     first.join()
     events_drain()  # and whatever is left is drained
     # then every event is stored (none trimmed unstored)
