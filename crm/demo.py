@@ -11,7 +11,7 @@ from django.utils import timezone
 from trackers.models import TargetKind
 
 from . import services
-from .models import Collision, FollowUp, Lead, MarketingTask, Pool, Tag, Task
+from .models import Collision, FollowUp, Lead, MarketingTask, Pool, Tag, TagRule, Task
 
 POOLS = [Pool.POTENTIAL, Pool.TO_ASSIGN, Pool.FOLLOWING]
 NAMES = ["Li Lei", "Han Meimei", "Wang Fang", "Zhang Wei", "Liu Yang", "Chen Jing", "Zhao Min", "Sun Hao"]
@@ -100,3 +100,35 @@ def seed_content(context) -> None:
             "target_new_leads": 1,
         },
     )
+
+    _link_demo_visitors(enterprise, salespeople)
+    hot, _ = Tag.objects.get_or_create(
+        enterprise=enterprise, group="Behaviour", name="High intent", automatic=True
+    )
+    TagRule.objects.get_or_create(
+        enterprise=enterprise, tag=hot, kind=TagRule.Kind.INTENT, defaults={"threshold": 5}
+    )
+    services.tag_rules_apply(enterprise_id=enterprise.pk)
+
+
+def _link_demo_visitors(enterprise, salespeople) -> None:
+    """Give one following lead per salesperson the demo visitor their card reached (timeline on the
+    lead page). Visitors come from trackers' demo (seeded before the CRM); already linked ones are kept."""
+    from trackers.models import Visitor
+
+    for salesperson in salespeople:
+        visitor = Visitor.objects.filter(
+            enterprise=enterprise, device_id=f"demo-{enterprise.pk}-{salesperson.pk}-0"
+        ).first()
+        if visitor is None or Lead.objects.filter(visitor=visitor).exists():
+            continue
+        lead = (
+            Lead.objects.filter(
+                enterprise=enterprise, salesperson=salesperson, visitor__isnull=True, source="demo"
+            )
+            .order_by("pk")
+            .first()
+        )
+        if lead is not None:
+            lead.visitor = visitor
+            lead.save(update_fields=["visitor", "updated_at"])

@@ -389,3 +389,24 @@ def test_admin_bulk_delete_of_own_enterprise_rows_still_works(login, admin_a, en
     lead = Lead.objects.create(enterprise=enterprise_a, name="junk")
     assert login(admin_a).post(_bulk("delete", lead)).status_code == 302
     assert not Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_demo_links_visitors_so_lead_pages_have_timelines(
+    login, enterprise_a, admin_a, salesperson_a, other_salesperson_a
+):
+    from crm import demo
+    from crm.models import TagRule
+    from enterprises.demo import DemoContext
+    from trackers import demo as tracking_demo
+
+    context = DemoContext(
+        enterprise=enterprise_a, admin=admin_a, salespeople=[salesperson_a, other_salesperson_a]
+    )
+    tracking_demo.seed_content(context)
+    demo.seed_content(context)
+    demo.seed_content(context)  # idempotent
+    linked = Lead.objects.filter(enterprise=enterprise_a, visitor__isnull=False)
+    assert linked.count() == 2 and TagRule.objects.count() == 1
+    lead = linked.get(salesperson=salesperson_a)
+    response = login(salesperson_a.user).get(reverse("crm_lead_detail", args=[lead.pk]))
+    assert any("read 20 s" in entry.text for entry in response.context["detail"].timeline)
