@@ -448,3 +448,32 @@ def test_a_contact_without_unionid_or_visitor_cannot_start_unmatchable_leads(
     for _ in range(2):
         assert client.post(contact_url("wm6"), {"action": "lead"}).status_code == 404
     assert Lead.objects.count() == before
+
+
+# ---- demo ---------------------------------------------------------------------------------------
+
+
+def test_demo_contacts_open_a_customer_record_in_the_sidebar(client, settings):
+    from crm import demo as crm_demo
+    from enterprises import demo as enterprise_demo
+    from wechat import demo as wechat_demo
+
+    settings.WECHAT_API_BASE = settings.WECOM_API_BASE = ""  # the demo's in-process fake
+    context = enterprise_demo.seed()
+    crm_demo.seed_content(context)
+    wechat_demo.seed_content(context)
+    linked = {c.pk: c.unionid for c in ExternalContact.objects.filter(enterprise=context.enterprise)}
+    wechat_demo.seed_content(context)  # idempotent
+    assert linked == {c.pk: c.unionid for c in ExternalContact.objects.filter(enterprise=context.enterprise)}
+    for contact in ExternalContact.objects.filter(enterprise=context.enterprise):
+        lead = Lead.objects.get(enterprise=context.enterprise, unionid=contact.unionid)
+        assert lead.salesperson_id == contact.salesperson_id and lead.is_customer
+    # and a salesperson signing in through the demo fake sees their contact's customer
+    from wechat.fake_server import demo_server
+
+    contact = ExternalContact.objects.filter(enterprise=context.enterprise).first()
+    userid = contact.salesperson.wechat_profile.wecom_userid
+    code = demo_server().state.issue_oauth_code(userid)
+    client.get(reverse("wechat:sidebar_entry", args=[context.enterprise.public_key]), {"code": code})
+    response = client.get(contact_url(contact.external_userid))
+    assert response.status_code == 200 and response.context["lead"] is not None

@@ -67,6 +67,7 @@ def seed_content(context) -> None:
                 added_at=timezone.now(),
             )
             contact.tags.add(vip)
+    _link_demo_contacts_to_customers(enterprise)
     if context.salespeople and not ChatMessage.objects.filter(conversation__enterprise=enterprise).exists():
         from trackers.services import visitor_identify
 
@@ -77,3 +78,35 @@ def seed_content(context) -> None:
         services.chat_message_send(
             conversation=conversation, sender=ChatMessage.Sender.VISITOR, body="Do you ship to Hangzhou?"
         )
+
+
+def _link_demo_contacts_to_customers(enterprise) -> None:
+    """Give each demo WeCom contact a unionid shared with one of its salesperson's CRM customers,
+    so the sidebar (WX-3) shows a customer record in the demo. Only contacts without a unionid."""
+    from django.db import transaction
+
+    from crm.models import Lead
+    from crm.services import lead_upsert
+
+    contacts = ExternalContact.objects.filter(
+        enterprise=enterprise, unionid="", external_userid__startswith="wmdemo"
+    ).select_related("salesperson")
+    for contact in contacts:
+        lead = (
+            Lead.objects.filter(
+                enterprise=enterprise, salesperson=contact.salesperson, is_customer=True, unionid=""
+            )
+            .exclude(phone="")
+            .order_by("pk")
+            .first()
+        )
+        if lead is None:
+            continue
+        unionid = f"u-demo-wecom-{enterprise.pk}-{contact.pk}"
+        with transaction.atomic():  # lead_upsert finds the customer by phone and records the unionid
+            lead_upsert(
+                enterprise=enterprise, salesperson=contact.salesperson, unionid=unionid, phone=lead.phone
+            )
+            contact.unionid = unionid
+            contact.name = contact.name or lead.name
+            contact.save(update_fields=["unionid", "name"])
