@@ -631,6 +631,12 @@ def stream_blocks(info, enterprise: Enterprise, stream) -> list:
     return [b for b in (_block(ctx, child) for child in children) if b is not None]
 
 
+def with_covers(info, items: list) -> list:
+    """Register the covers of a list of articles/products/files so one query loads them all."""
+    want_images(info, [getattr(item, "cover_id", None) for item in items or []])
+    return items
+
+
 def _selected(info) -> set[str]:
     """Names of the fields selected under the current field (through fragments too)."""
     names: set[str] = set()
@@ -747,6 +753,8 @@ class ArticleType(graphene.ObjectType):
         date = view.date
         if date is not None and hasattr(date, "date"):
             date = date.date()
+        for items in (view.recommended, view.more_articles, view.products):
+            with_covers(info, items)
         return ArticleType(
             id=article.pk, title=article.title, summary=article.summary, author=article.author,
             cover=article.cover, date=date,
@@ -843,9 +851,9 @@ def _card_module(info, enterprise_id, module) -> CardModuleType:
     elif key == "tags":
         result.tags = data
     elif key == "products":
-        result.products = data
+        result.products = with_covers(info, data)
     elif key == "articles":
-        result.articles = data
+        result.articles = with_covers(info, data)
     elif key == "custom":
         result.body = stream_blocks(info, info.context._enterprise, data)
     return result
@@ -917,7 +925,7 @@ class ContentQueries(graphene.ObjectType):
         if after_id:
             articles = articles.filter(pk__lt=after_id)
         rows = list(articles[: first + 1])
-        page = rows[:first]
+        page = with_covers(info, rows[:first])
         return ArticleConnection(
             edges=[ArticleEdge(cursor=_cursor(a), node=a) for a in page],
             page_info=PageInfoType(has_next_page=len(rows) > first,
@@ -949,10 +957,10 @@ class ContentQueries(graphene.ObjectType):
         enterprise = request_enterprise(info)
         if not 0 < first <= MAX_PAGE_SIZE:
             raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
-        return list(
+        return with_covers(info, list(
             Product.objects.filter(enterprise=enterprise, is_active=True)
-            .select_related("cover").order_by("sort_order", "name")[:first]
-        )
+            .order_by("sort_order", "name")[:first]
+        ))
 
     def resolve_form(root, info, id):
         return live_form(request_enterprise(info), id)
@@ -968,10 +976,10 @@ class ContentQueries(graphene.ObjectType):
         enterprise = request_enterprise(info)
         if not 0 < first <= MAX_PAGE_SIZE:
             raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
-        return list(
+        return with_covers(info, list(
             SalesFile.objects.filter(enterprise=enterprise, owner__isnull=True)
-            .select_related("cover", "document", "image").order_by("-created_at")[:first]
-        )
+            .select_related("document", "image").order_by("-created_at")[:first]
+        ))
 
 
 # --- mutations ------------------------------------------------------------------------------

@@ -238,6 +238,24 @@ def test_embeds_and_links_of_another_enterprise_are_dropped(client, enterprise_a
     assert "href" not in body[5]["html"]
 
 
+def test_lists_load_their_covers_in_one_query(client, enterprise_a, settings):
+    query = """{ articles(first: 20) { edges { node { title cover { url } } } }
+                 products(first: 20) { name cover { url } } }"""
+
+    def count(extra: int) -> int:
+        for i in range(extra):
+            image = make_image(enterprise_a, f"c{i}")
+            article_create(enterprise=enterprise_a, title=f"A{i}", cover=image, publish=True)
+            Product.objects.create(enterprise=enterprise_a, name=f"P{i}", cover=image)
+        gql(client, enterprise_a, query)  # renditions made once
+        with CaptureQueriesContext(connection) as queries:
+            result = gql(client, enterprise_a, query)
+        assert "errors" not in result and all(e["node"]["cover"] for e in result["data"]["articles"]["edges"])
+        return len(queries)
+
+    assert count(2) == count(8)
+
+
 def test_off_shelf_unpublished_and_other_enterprise_content_is_not_found(client, enterprise_a, enterprise_b):
     home = publish_home(enterprise_a, [])
     assert gql(client, enterprise_a, "{ microsite { title } }")["data"]["microsite"]["title"]
