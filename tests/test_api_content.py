@@ -326,6 +326,19 @@ def test_limits_reject_deep_and_aliased_queries_with_limit(client, enterprise_a)
     assert codes(gql(client, enterprise_a, aliases)) == ["LIMIT"]
 
 
+def test_cost_and_batch_limits_reject_with_limit(client, enterprise_a):
+    fragments = ["fragment F0 on Query { __typename }"] + [
+        f"fragment F{i} on Query {{ " + " ".join(f"x{j}: __typename ...F{i - 1}" for j in range(10)) + " }"
+        for i in range(1, 5)
+    ]
+    amplified = gql(client, enterprise_a, "query { ...F4 } " + " ".join(fragments))
+    assert set(codes(amplified)) == {"LIMIT"}
+    assert any("expensive" in e["message"] for e in amplified["errors"])
+    batch = client.post("/graphql/", data=json.dumps([{"query": "{ __typename }"}] * 2),
+                        content_type="application/json", HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key)
+    assert [e["extensions"]["code"] for e in batch.json()["errors"]] == ["LIMIT"]
+
+
 def test_junk_gets_clear_errors_never_a_500(client, enterprise_a):
     bodies = [
         "not json",
