@@ -651,6 +651,47 @@ def import_progress_set(*, job_id: int, phase: str, processed: int, total: int) 
     )
 
 
+IMPORT_BATCH = 500
+
+
+def _import_batch(enterprise: Enterprise, records: list[dict]) -> int:
+    """Upsert validated rows like :func:`lead_upsert` without an owner (unionid, else the phone of an
+    unowned lead), with two lookups, one bulk insert and one bulk update per batch."""
+    unionids = [r["unionid"][:64] for r in records if r.get("unionid")]
+    phones = [r["phone"] for r in records if r["phone"]]
+    leads = Lead.objects.select_for_update().filter(enterprise=enterprise)
+    same: dict[int, Lead] = {}  # one instance per row id, whichever lookup found it
+    by_unionid = {lead.unionid: same.setdefault(lead.pk, lead) for lead in leads.filter(unionid__in=unionids)}
+    by_phone: dict[str, Lead] = {}
+    for lead in leads.filter(phone__in=phones, salesperson__isnull=True).order_by("pk"):
+        by_phone.setdefault(lead.phone, same.setdefault(lead.pk, lead))
+    new, changed = [], {}
+    now = timezone.now()
+    for record in records:
+        values = {
+            "unionid": record.get("unionid", "")[:64],
+            "phone": record["phone"],
+            "name": record.get("name", "")[:80],
+            "company": record.get("company", "")[:120],
+        }
+        lead = by_unionid.get(values["unionid"]) if values["unionid"] else None
+        if lead is None and values["phone"]:
+            lead = by_phone.get(values["phone"])
+        if lead is None:
+            new.append(Lead(enterprise=enterprise, source="import", pool=Pool.TO_ASSIGN, **values))
+            continue
+        for attr, value in values.items():
+            if value and not getattr(lead, attr):
+                setattr(lead, attr, value)
+                lead.updated_at = now
+                changed[lead.pk] = lead
+    Lead.objects.bulk_create(new, batch_size=IMPORT_BATCH)
+    if changed:
+        fields = ["unionid", "phone", "name", "company", "updated_at"]
+        Lead.objects.bulk_update(list(changed.values()), fields, batch_size=100)
+    return len(records)
+
+
 def leads_import(
     *,
     enterprise: Enterprise,
@@ -680,6 +721,7 @@ def leads_import(
     if job is not None:
         ImportJob.objects.filter(pk=job.pk).update(total=len(body), status=ImportJob.Status.RUNNING)
     seen_phones: set[str] = set()
+    seen_unionids: set[str] = set()
     records = []
     for n, row in enumerate(body, start=2):
         if job is not None and (n - 2) % IMPORT_PROGRESS_EVERY == 0:
@@ -692,6 +734,10 @@ def leads_import(
             errors.append({"row": n, "field": "phone", "message": "Phone or unionid is required."})
         if phone and phone in seen_phones:
             errors.append({"row": n, "field": "phone", "message": "Duplicate phone in the file."})
+        unionid = record.get("unionid", "")
+        if unionid and unionid in seen_unionids:
+            errors.append({"row": n, "field": "unionid", "message": "Duplicate unionid in the file."})
+        seen_unionids.add(unionid)
         if len(record.get("name", "")) > 80:
             errors.append({"row": n, "field": "name", "message": "Name is longer than 80 characters."})
         seen_phones.add(phone)
@@ -701,22 +747,10 @@ def leads_import(
         return 0, errors
     imported = 0
     with transaction.atomic():
-        for n, record in enumerate(records, start=1):
-            lead = lead_upsert(
-                enterprise=enterprise,
-                salesperson=None,
-                unionid=record.get("unionid", "")[:64],
-                phone=record["phone"],
-                name=record.get("name", "")[:80],
-                source="import",
-                pool=Pool.TO_ASSIGN,
-            )
-            if record.get("company") and not lead.company:
-                lead.company = record["company"][:120]
-                lead.save(update_fields=["company"])
-            imported += 1
-            if job is not None and n % IMPORT_PROGRESS_EVERY == 0:
-                import_progress_set(job_id=job.pk, phase="importing", processed=n, total=len(records))
+        for start in range(0, len(records), IMPORT_BATCH):
+            imported += _import_batch(enterprise, records[start : start + IMPORT_BATCH])
+            if job is not None:
+                import_progress_set(job_id=job.pk, phase="importing", processed=imported, total=len(records))
     return imported, []
 
 

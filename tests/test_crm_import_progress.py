@@ -24,10 +24,10 @@ def shared_media(settings, monkeypatch):
 
 @pytest.mark.worker
 def test_progress_is_polled_during_a_large_import_in_the_worker(shared_media, celery_worker, login, admin_a):
-    # given an admin uploading 3000 rows; the real worker runs the import
+    # given an admin uploading 20000 rows; the real worker runs the import
     client = login(admin_a)
     response = client.post(
-        reverse("crm_import"), {"file": SimpleUploadedFile("big.csv", _csv(3000), content_type="text/csv")}
+        reverse("crm_import"), {"file": SimpleUploadedFile("big.csv", _csv(20000), content_type="text/csv")}
     )
     assert response.status_code == 302
     job = ImportJob.objects.get()
@@ -41,13 +41,13 @@ def test_progress_is_polled_during_a_large_import_in_the_worker(shared_media, ce
             break
         time.sleep(0.05)
     # then it saw rows being imported while none were committed yet, and the end state
-    assert progress["status"] == "done" and progress["processed"] == progress["total"] == 3000
-    midway = [(p, n, leads) for p, n, leads in seen if p == "importing" and 0 < n < 3000]
+    assert progress["status"] == "done" and progress["processed"] == progress["total"] == 20000
+    midway = [(p, n, leads) for p, n, leads in seen if p == "importing" and 0 < n < 20000]
     assert midway, seen[:20]
     assert all(leads == 0 for _p, _n, leads in midway)  # all-or-nothing: nothing visible mid-way
-    assert Lead.objects.count() == 3000
+    assert Lead.objects.count() == 20000
     html = client.get(reverse("crm_import_status", args=[job.pk])).content.decode()
-    assert 'id="import-progress"' in html and "3000" in html
+    assert 'id="import-progress"' in html and "20000" in html
 
 
 def test_progress_endpoint_after_a_job_and_its_tenancy(login, admin_a, admin_b, salesperson_a, enterprise_a):
@@ -76,3 +76,34 @@ def test_pending_job_page_polls(login, admin_a, enterprise_a):
     job = ImportJob.objects.create(enterprise=enterprise_a, created_by=admin_a)
     html = login(admin_a).get(reverse("crm_import_status", args=[job.pk])).content.decode()
     assert reverse("crm_import_progress", args=[job.pk]) in html and "fetch(" in html
+
+
+def test_batched_import_keeps_upsert_rules(enterprise_a, salesperson_a):
+    from crm import services
+
+    unowned = Lead.objects.create(enterprise=enterprise_a, phone="13900000001", name="")
+    owned = Lead.objects.create(enterprise=enterprise_a, phone="13900000002", name="Owned")
+    services.lead_assign(lead=owned, salesperson=salesperson_a)
+    by_unionid = Lead.objects.create(enterprise=enterprise_a, unionid="U9", name="Known")
+    content = (
+        b"name,phone,unionid,company\nFilled,13900000001,,Acme\nOther,13900000002,,\nX,13900000003,U9,\n"
+    )
+    imported, errors = services.leads_import(enterprise=enterprise_a, filename="a.csv", content=content)
+    assert (imported, errors) == (3, [])
+    unowned.refresh_from_db()
+    by_unionid.refresh_from_db()
+    assert (unowned.name, unowned.company) == ("Filled", "Acme")  # unowned lead with the phone: updated
+    assert Lead.objects.filter(phone="13900000002").count() == 2  # an owned lead is never taken over
+    assert (by_unionid.phone, by_unionid.name) == ("13900000003", "Known")
+    assert Lead.objects.count() == 4
+
+
+def test_duplicate_unionid_in_the_file_is_a_row_error(enterprise_a):
+    from crm import services
+
+    content = b"phone,unionid\n13900000001,U1\n13900000002,U1\n"
+    imported, errors = services.leads_import(enterprise=enterprise_a, filename="a.csv", content=content)
+    assert imported == 0 and errors == [
+        {"row": 3, "field": "unionid", "message": "Duplicate unionid in the file."}
+    ]
+    assert not Lead.objects.exists()
