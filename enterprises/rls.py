@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from django.apps import apps
 from django.conf import settings
@@ -143,7 +144,11 @@ def request_tenant(request: HttpRequest) -> tuple[int | None, str]:
 
 
 class RowLevelSecurityMiddleware:
-    """Runs each request in a transaction with ``SET LOCAL app.enterprise_id`` (after authentication)."""
+    """Runs each request in a transaction with ``SET LOCAL app.enterprise_id`` (after authentication).
+
+    The tenant is resolved and set just before the request's first statement on a secured table, so a
+    request that never reads one (a response-cache hit, a content page) costs no extra statement.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -153,13 +158,45 @@ class RowLevelSecurityMiddleware:
             getattr(settings, "RLS_SKIP_PATHS", DEFAULT_SKIP_PATHS)
         ):
             return self.get_response(request)
-        enterprise_id, reason = request_tenant(request)
-        with transaction.atomic():
-            tenant_set(enterprise_id=enterprise_id, bypass_reason=reason)
+        tenant = _TenantOnFirstStatement(request)
+        # savepoint=False: inside an outer transaction (tests) no SAVEPOINT statement is sent either.
+        with transaction.atomic(savepoint=False), connection.execute_wrapper(tenant):
             response = self.get_response(request)
         if getattr(response, "streaming", False):
-            response.streaming_content = _scoped_stream(response.streaming_content, enterprise_id, reason)
+            response.streaming_content = _scoped_stream(response.streaming_content, *tenant.resolved())
         return response
+
+
+class _TenantOnFirstStatement:
+    """``connection.execute_wrapper`` that sets the request's tenant before its first statement on a
+    row-level-secured table; statements before it (session, enterprise lookups) need no setting, and
+    the tenant lookup then reuses what they cached on the request."""
+
+    def __init__(self, request: HttpRequest):
+        self.request = request
+        self.tenant: tuple[int | None, str] | None = None
+
+    def resolved(self) -> tuple[int | None, str]:
+        if self.tenant is None:
+            self.tenant = request_tenant(self.request)
+        return self.tenant
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.tenant is None and _touches_rls_table(sql):
+            self.tenant = (None, "")  # the lookup's own statements pass through
+            self.tenant = request_tenant(self.request)
+            tenant_set(enterprise_id=self.tenant[0], bypass_reason=self.tenant[1])
+        return execute(sql, params, many, context)
+
+
+@lru_cache(maxsize=1)
+def _rls_table_names() -> tuple[str, ...]:
+    return tuple(rls_tables())
+
+
+def _touches_rls_table(sql: str) -> bool:
+    """A table name in the SQL text (a false positive only sets the tenant a statement early)."""
+    return any(table in sql for table in _rls_table_names())
 
 
 def _scoped_stream(content, enterprise_id: int | None, reason: str):
