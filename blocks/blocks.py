@@ -69,6 +69,9 @@ class LinkBlock(blocks.StructBlock):
     def clean(self, value):
         value = super().clean(value)
         kind = value.get("link_type")
+        optional = getattr(self.meta, "required", True) is False
+        if optional and not any(value.get(target) for target, _label in LINK_TARGETS):
+            return value  # an optional link left empty: no link (the type selector always has a value)
         if kind and not value.get(kind):
             raise StructBlockValidationError(
                 block_errors={kind: ValidationError(f"Choose the {kind} this links to.")}

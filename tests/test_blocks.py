@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from wagtail.blocks import StreamValue
 
-from blocks.blocks import BLOCK_TYPES, ComponentStreamBlock, LinkBlock, SafeRichTextBlock
+from blocks.blocks import BLOCK_TYPES, CarouselSlideBlock, ComponentStreamBlock, LinkBlock, SafeRichTextBlock
 from blocks.sanitize import clean_output, clean_stored
 
 PAYLOADS = [
@@ -98,6 +98,13 @@ def test_link_block_requires_the_chosen_target():
         block.clean(block.to_python({"link_type": "product", "url": "https://x.example"}))
     value = block.clean(block.to_python({"link_type": "url", "url": "https://x.example"}))
     assert value["url"] == "https://x.example"
+
+
+def test_an_optional_link_may_be_left_empty_but_not_half_filled():
+    link = CarouselSlideBlock().child_blocks["link"]
+    assert link.clean(link.to_python({"link_type": "url", "url": ""}))["url"] == ""
+    with pytest.raises(ValidationError):
+        link.clean(link.to_python({"link_type": "product", "url": "https://x.example"}))
 
 
 def test_article_list_needs_articles_or_a_category():
