@@ -32,7 +32,7 @@ from cms.products.models import Product
 from enterprises.models import Enterprise, Salesperson
 from enterprises.selectors import enterprise_for_request
 from graphql import FieldNode, FragmentSpreadNode
-from sites.models import MAX_NAV_PAGES, MicrositeNavPage
+from sites.models import MAX_NAV_PAGES, MicrositeHomePage, MicrositeNavPage
 from sites.selectors import microsite_for
 from trackers.ingest import visitor_token_read
 from trackers.models import Visitor
@@ -896,8 +896,12 @@ class ContentQueries(graphene.ObjectType):
 
     def resolve_microsite_page(root, info, id):
         enterprise = request_enterprise(info)
-        home = microsite_for(enterprise=enterprise)
-        page = page_loader(info).get(("id", _int_id(id))) if home is not None else None
+        pages = page_loader(info)  # the home and the page in one query
+        pages.want([("id", enterprise.site.root_page_id)])
+        page = pages.get(("id", _int_id(id)))
+        home = pages.get(("id", enterprise.site.root_page_id))
+        if not isinstance(home, MicrositeHomePage) or not (home.live and home.is_on_shelf):
+            raise not_found("The microsite is not available.")  # the rule of sites.selectors.microsite_for
         if (not isinstance(page, MicrositeNavPage) or not page.live or page.depth != home.depth + 1
                 or not page.path.startswith(home.path)):
             raise not_found("Page not found.")

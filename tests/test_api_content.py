@@ -7,6 +7,7 @@ import json
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from api.core.persisted import OPERATIONS_DIR
 from cms.articles.models import ArticleCategory
 from cms.articles.services import article_create
 from cms.files.models import SalesFile
@@ -209,6 +210,27 @@ def test_microsite_query_count_is_constant_for_5_50_200_blocks(client, salespers
     result, sql = page_queries(client, salesperson_a.enterprise, {"sp": salesperson_a.pk})
     assert result["data"]["microsite"]["salesperson"]["name"] == salesperson_a.display_name
     assert len(sql) <= MAX_PAGE_QUERIES, "\n".join(q[:160] for q in sql)
+
+
+def test_microsite_page_by_id_is_constant_too(client, db, settings):
+    from sites.models import MicrositeNavPage
+
+    settings.GRAPHQL_RESPONSE_CACHE = False
+    document = (OPERATIONS_DIR / "MicrositePage.graphql").read_text()
+    counts = {}
+    for n in (5, 50):
+        enterprise = EnterpriseFactory(name=f"Nav {n}", slug=f"nav{n}")
+        home = publish_home(enterprise, [])
+        nav = home.add_child(instance=MicrositeNavPage(title="Products", slug="products",
+                                                      body=blocks_for(enterprise, n)))
+        nav.save_revision().publish()
+        gql(client, enterprise, document, {"id": nav.pk})
+        with CaptureQueriesContext(connection) as queries:
+            result = gql(client, enterprise, document, {"id": nav.pk})
+        assert "errors" not in result and len(result["data"]["micrositePage"]["body"]) == n
+        sql = [q["sql"] for q in queries.captured_queries]
+        counts[n] = len([q for q in sql if not q.startswith(("SAVEPOINT", "RELEASE"))])
+    assert counts[5] == counts[50] <= MAX_PAGE_QUERIES, counts
 
 
 def test_embeds_and_links_of_another_enterprise_are_dropped(client, enterprise_a, enterprise_b):

@@ -122,7 +122,7 @@ def rendition_url(info, image, spec: str) -> str | None:
 # --- pages ----------------------------------------------------------------------------------
 
 #: Specific page tables joined to every page lookup (reverse one-to-one select_related).
-PAGE_TYPES = ("articlepage", "leadformpage", "micrositenavpage")
+PAGE_TYPES = ("articlepage", "leadformpage", "micrositenavpage", "micrositehomepage")
 
 
 FORM_FIELD_COLUMNS = (
@@ -199,7 +199,7 @@ def page_loader(info) -> BatchLoader:
             in_category["form_fields_json"] = _form_fields_column()
         rows = (
             Page.objects.filter(query).select_related(*PAGE_TYPES)
-            .defer("articlepage__body").annotate(**in_category).order_by("path")
+            .defer("articlepage__body", "micrositehomepage__body").annotate(**in_category).order_by("path")
         )
         pages = [_specific(page) for page in rows]
         by_id = {page.pk: page for page in pages}
