@@ -147,6 +147,7 @@ class DashboardType(graphene.ObjectType):
     totals = graphene.Field(TotalsType, required=True)
     series = graphene.List(graphene.NonNull(DayType), required=True)
     precise_visitors = graphene.Int(required=True)
+    readers = graphene.Int(required=True, description="Distinct visitors who opened content in the window.")
 
     @staticmethod
     def resolve_totals(root, info):

@@ -70,6 +70,18 @@ def test_admin_sees_the_whole_enterprise_and_nothing_of_another(traffic, admin_a
     )
 
 
+def test_readers_are_distinct_visitors_first_views_count_each_item(traffic, client, admin_a, salesperson_a):
+    # given a fourth visitor of A who opens the article and the poster salesperson A shared
+    post_batch(client, token_for(salesperson_a, "article", 1), [event("open")], device="device-a-0009")
+    post_batch(client, token_for(salesperson_a, "poster", 8), [event("open")], device="device-a-0009")
+    # then the whole enterprise counts 5 readers over 6 first views
+    board = dashboard(scope=scope_for_user(admin_a))
+    assert (board.readers, board.totals["new_visitors"]) == (5, 6)
+    # and the salesperson's own dashboard counts their 4 readers, or 2 for the posters alone
+    assert dashboard(scope=scope_for_user(salesperson_a.user)).readers == 4
+    assert dashboard(scope=scope_for_user(salesperson_a.user), kind="poster").readers == 2
+
+
 def test_salesperson_sees_only_their_own_figures(traffic, salesperson_a):
     scope = scope_for_user(salesperson_a.user)
     assert dashboard(scope=scope).totals["opens"] == 3
@@ -105,14 +117,16 @@ def test_poster_scans_and_visitors_acquired(traffic, admin_a):
 
 
 def test_graphql_data_center_is_scoped_and_refuses_anonymous(traffic, admin_b, salesperson_a):
-    query = "{ dataCenter(days: 7) { totals { opens readSeconds } series { day opens } } }"
+    query = "{ dataCenter(days: 7) { readers totals { opens readSeconds } series { day opens } } }"
     anonymous = run(query)
     assert anonymous.errors[0].extensions["code"] == "FORBIDDEN"
     as_b = run(query, admin_b)
     assert as_b.errors is None
     assert as_b.data["dataCenter"]["totals"] == {"opens": 1, "readSeconds": 99}
+    assert as_b.data["dataCenter"]["readers"] == 1
     as_salesperson = run(query, salesperson_a.user)
     assert as_salesperson.data["dataCenter"]["totals"]["opens"] == 3
+    assert as_salesperson.data["dataCenter"]["readers"] == 3
     too_long = run("{ dataCenter(days: 4000) { days } }", admin_b)
     assert too_long.errors[0].extensions["code"] == "LIMIT"
 

@@ -197,6 +197,9 @@ class Dashboard:
     totals: dict[str, int]
     series: list[dict] = field(default_factory=list)  # one entry per day, oldest first
     precise_visitors: int = 0
+    # Distinct visitors who opened the scope's content in the window; ``totals["new_visitors"]`` counts
+    # first views per item, so one visitor reading three articles is 3 there and 1 here.
+    readers: int = 0
 
 
 def dashboard(*, scope: Scope, days: int = 30, kind: str | None = None) -> Dashboard:
@@ -222,7 +225,10 @@ def dashboard(*, scope: Scope, days: int = 30, kind: str | None = None) -> Dashb
         for name in TOTAL_FIELDS:
             totals[name] += entry[name]
     precise = visitor_queryset(scope=scope).filter(is_precise=True).count()
-    return Dashboard(days, totals, series, precise)
+    readers = _scoped_rows(ContentVisitor.objects.filter(last_at__date__gte=start, opens__gt=0), scope)
+    if kind:
+        readers = readers.filter(target_kind=kind_code(kind))
+    return Dashboard(days, totals, series, precise, readers.values("visitor_id").distinct().count())
 
 
 def dashboard_raw(*, scope: Scope, days: int = 30) -> Dashboard:
