@@ -1,16 +1,17 @@
 """The XSS corpus in a real Chromium: the H5 pages of payload-laden content fire no dialog.
 
-Uses the Playwright fixtures of tests/browser (Debian's Chromium, live server). Besides loading, the
-test hovers/focuses every element (``on*`` handlers) and checks that no link or source in the page
-has a ``javascript:``/``data:``/``vbscript:`` URL, then follows the H5's own routes to the product
-and form views, which render the text fields through the client's templates.
+Uses this folder's Playwright fixtures (Debian's Chromium, live server); it lives here, not in
+tests/security, so the whole run shares one Chromium: two sync Playwright sessions cannot coexist
+in one process. Besides loading, the test hovers/focuses every element (``on*`` handlers) and
+checks that no link or source in the page has a ``javascript:``/``data:``/``vbscript:`` URL,
+then follows the H5's own routes to the product and form views, which render the text fields
+through the client's templates.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser_page, chromium, live  # noqa: F401 - fixtures
 from tests.security.test_xss import _laden
 from trackers.share import share_url
 
