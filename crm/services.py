@@ -33,7 +33,7 @@ class CrmError(Exception):
 
 def _notify(*, lead: Lead, salesperson: Salesperson, kind: str, title: str, body: str = "") -> None:
     from trackers.models import Notification
-    from trackers.notifications import notification_dispatch
+    from trackers.tasks import notification_dispatch_task
 
     notification = Notification.objects.create(
         enterprise_id=lead.enterprise_id,
@@ -44,7 +44,7 @@ def _notify(*, lead: Lead, salesperson: Salesperson, kind: str, title: str, body
         body=body,
         data={"lead_id": lead.pk},
     )
-    transaction.on_commit(lambda: notification_dispatch(notification=notification))
+    transaction.on_commit(lambda: notification_dispatch_task.delay(notification.pk))
 
 
 def lead_assign(*, lead: Lead, salesperson: Salesperson, now: dt.datetime | None = None) -> Lead:

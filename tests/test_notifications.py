@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("clean_redis")
 @pytest.fixture
 def channel():
     sent = []
-    register_channel("test", lambda notification: sent.append(notification))
+    register_channel("test", sent.extend)
     yield sent
     unregister_channel("test")
 
@@ -51,7 +51,7 @@ def test_a_reading_visitor_does_not_spam(client, salesperson_a):
 
 
 def test_a_failing_channel_keeps_the_in_app_record(client, salesperson_a, django_capture_on_commit_callbacks):
-    def broken(notification):
+    def broken(notifications):
         raise RuntimeError("WeCom is down")
 
     register_channel("broken", broken)

@@ -241,10 +241,12 @@ def test_wechat_subscription_channel_notifies_salespeople_who_chose_it(
         openid="o-sales-a",
         notification_channel="wechat_subscribe",
     )
-    for person in (salesperson_a, other_salesperson_a):
-        notification = Notification.objects.create(
+    notifications = [
+        Notification.objects.create(
             enterprise=enterprise_a, salesperson=person, kind="visitor_open", title="Opened"
         )
-        notification_dispatch(notification=notification)
+        for person in (salesperson_a, other_salesperson_a)
+    ]
+    notification_dispatch(notifications=notifications)
     [sent] = fake.state.sent("subscribe")
     assert sent["touser"] == "o-sales-a"

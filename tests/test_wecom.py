@@ -198,10 +198,35 @@ def test_wecom_app_message_channel_reaches_salespeople_who_chose_it(fake, enterp
     other = Notification.objects.create(
         enterprise=enterprise_a, salesperson=team[1], kind="visitor_open", title="Wu opened"
     )
-    notification_dispatch(notification=chosen)
-    notification_dispatch(notification=other)
+    notification_dispatch(notifications=[chosen, other])
     [sent] = fake.state.sent("app_message")
     assert sent["touser"] == "user0" and sent["text"]["content"] == "Li opened your card"
+
+
+def test_the_channel_loads_a_batch_in_constant_queries_and_one_refusal_spares_the_rest(
+    fake, enterprise_a, wechat_account, team, django_assert_num_queries
+):
+    from trackers.models import Notification
+    from trackers.notifications import notification_dispatch
+
+    wechat_account.subscribe_template_id = "tmpl-visit"
+    wechat_account.save()
+    refusing, wecom = team[0].wechat_profile, team[1].wechat_profile
+    refusing.notification_channel, refusing.openid = "wechat_subscribe", "o-refuses"
+    refusing.save()
+    wecom.notification_channel = "wecom_app"
+    wecom.save()
+    fake.state.refusing_openids.add("o-refuses")
+    batch = Notification.objects.bulk_create(
+        Notification(enterprise=enterprise_a, salesperson=person, kind="visitor_open", title=f"#{n}")
+        for n, person in enumerate(team * 10)
+    )
+    with django_assert_num_queries(2):  # profiles, accounts: not one per notification
+        assert notification_dispatch(notifications=batch) == ["wechat"]
+    # team[0]'s 10 subscription messages were refused by WeChat (43101), team[1]'s 10 WeCom
+    # messages still went out, team[2] keeps the in-app inbox only
+    assert not fake.state.sent("subscribe")
+    assert [message["touser"] for message in fake.state.sent("app_message")] == ["user1"] * 10
 
 
 def test_a_redelivered_callback_is_applied_once(client, fake, enterprise_a, team):

@@ -81,10 +81,8 @@ def notification_dispatch_task(notification_ids: int | list[int]) -> int:
 
     if isinstance(notification_ids, int):
         notification_ids = [notification_ids]
-    sent = 0
-    for notification in Notification.objects.filter(pk__in=notification_ids).order_by("pk"):
-        sent += bool(notification_dispatch(notification=notification))
-    return sent
+    notifications = list(Notification.objects.filter(pk__in=notification_ids).order_by("pk"))
+    return len(notifications) if notification_dispatch(notifications=notifications) else 0
 
 
 @shared_task

@@ -14,9 +14,8 @@ class WechatConfig(AppConfig):
 
         from . import services
 
-        # TRK-4: each channel sends only to salespeople who chose it (SalespersonWeChat).
-        register_channel("wechat_subscribe", services.notification_send_wechat)
-        register_channel("wecom_app", services.notification_send_wecom)
+        # TRK-4: each salesperson's chosen channel (SalespersonWeChat.notification_channel).
+        register_channel("wechat", services.notifications_send)
         if services.external_contacts_link_visitor not in VISITOR_IDENTIFIED_HOOKS:
             VISITOR_IDENTIFIED_HOOKS.append(services.external_contacts_link_visitor)
 

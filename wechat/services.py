@@ -30,6 +30,7 @@ from .models import (
     MassMessage,
     MassMessageRecipient,
     MassMessageTask,
+    NotificationChannel,
     RelationshipEvent,
     SalespersonWeChat,
     WeChatAccount,
@@ -687,8 +688,12 @@ def salesperson_notice_send(*, enterprise_id: int, salesperson_id: int, title: s
     account = WeChatAccount.objects.filter(enterprise_id=enterprise_id).first()
     if profile is None or account is None:
         return ""
+    return _notice_send(profile=profile, account=account, title=title, body=body)
+
+
+def _notice_send(*, profile: SalespersonWeChat, account: WeChatAccount, title: str, body: str) -> str:
     if (
-        profile.notification_channel == "wechat_subscribe"
+        profile.notification_channel == NotificationChannel.WECHAT
         and profile.openid
         and account.subscribe_template_id
     ):
@@ -698,37 +703,47 @@ def salesperson_notice_send(*, enterprise_id: int, salesperson_id: int, title: s
             data={"thing1": title, "thing2": body or title},
             page="pages/notifications/index",
         )
-        return "wechat_subscribe"
-    if profile.notification_channel == "wecom_app" and profile.wecom_userid and account.agent_id:
+        return NotificationChannel.WECHAT.value
+    channel = profile.notification_channel
+    if channel == NotificationChannel.WECOM and profile.wecom_userid and account.agent_id:
         adapter.wecom_client(account, app=True).send_app_message(
             agent_id=account.agent_id, userid=profile.wecom_userid, text=title + (f"\n{body}" if body else "")
         )
-        return "wecom_app"
+        return NotificationChannel.WECOM.value
     return ""
 
 
-def notification_send_wechat(notification) -> None:
-    """TRK-4 channel: subscription message to a salesperson who chose WeChat (mini-program openid)."""
-    profile = SalespersonWeChat.objects.filter(salesperson_id=notification.salesperson_id).first()
-    if profile is not None and profile.notification_channel == "wechat_subscribe":
-        salesperson_notice_send(
-            enterprise_id=notification.enterprise_id,
-            salesperson_id=notification.salesperson_id,
-            title=notification.title,
-            body=notification.body,
-        )
+def notifications_send(notifications) -> None:
+    """TRK-4 channel: each salesperson's chosen channel (WeChat subscription or WeCom app message).
 
-
-def notification_send_wecom(notification) -> None:
-    """TRK-4 channel: WeCom app message to a salesperson who chose WeCom."""
-    profile = SalespersonWeChat.objects.filter(salesperson_id=notification.salesperson_id).first()
-    if profile is not None and profile.notification_channel == "wecom_app":
-        salesperson_notice_send(
-            enterprise_id=notification.enterprise_id,
-            salesperson_id=notification.salesperson_id,
-            title=notification.title,
-            body=notification.body,
+    Two queries for the whole batch (profiles, accounts), however many notifications: a drain
+    hands over hundreds, and most salespeople keep the in-app inbox only. A refused send is
+    logged and does not stop the rest of the batch.
+    """
+    profiles = {
+        profile.salesperson_id: profile
+        for profile in SalespersonWeChat.objects.filter(
+            salesperson_id__in={n.salesperson_id for n in notifications},
+            notification_channel__in=[NotificationChannel.WECHAT, NotificationChannel.WECOM],
         )
+    }
+    if not profiles:
+        return
+    accounts = {
+        account.enterprise_id: account
+        for account in WeChatAccount.objects.filter(
+            enterprise_id__in={n.enterprise_id for n in notifications if n.salesperson_id in profiles}
+        )
+    }
+    for notification in notifications:
+        profile = profiles.get(notification.salesperson_id)
+        account = accounts.get(notification.enterprise_id)
+        if profile is None or account is None or profile.enterprise_id != notification.enterprise_id:
+            continue
+        try:
+            _notice_send(profile=profile, account=account, title=notification.title, body=notification.body)
+        except adapter.WeChatError as error:
+            logger.info("notification %s not sent: %s", notification.pk, error)
 
 
 _NOTICE_TITLES = {
