@@ -13,7 +13,8 @@ import pytest
 
 from bench.durability import run, tenant_create
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: a worker test before this one leaves the tables empty (content types included)
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 EVENTS = 5_000
 
