@@ -33,8 +33,8 @@ def articles_visible_to(scope: Scope) -> QuerySet[ArticlePage]:
     return articles.filter(Q(library=Library.PLATFORM) | mine)
 
 
-def articles_readable(*, enterprise: Enterprise) -> QuerySet[ArticlePage]:
-    """Articles a visitor of ``enterprise`` may open: live, enabled, of that enterprise."""
+def articles_readable(*, enterprise: Enterprise | int) -> QuerySet[ArticlePage]:
+    """Articles a visitor of ``enterprise`` (or its id) may open: live, enabled, of that enterprise."""
     return ArticlePage.objects.live().filter(enterprise=enterprise, is_enabled=True)
 
 
@@ -117,12 +117,14 @@ def article_effective_view(*, article: ArticlePage, salesperson: Salesperson | N
         if settings_row.recommendation_mode == RecommendationMode.SALESPERSON and personal is not None:
             # A salesperson who picked nothing yet falls back to the enterprise's picks.
             chosen = list(personal.recommended_articles.all()) or chosen
-        readable = {a.pk for a in articles_readable(enterprise=article.enterprise)}
-        recommended = [a for a in chosen if a.pk in readable and a.pk != article.pk][:MAX_RECOMMENDED]
+        readable = articles_readable(enterprise=enterprise_id)
+        # Only the picks are checked (an unpublished or disabled pick is skipped), not the library.
+        picked = [a.pk for a in chosen]
+        readable_picks = set(readable.filter(pk__in=picked).values_list("pk", flat=True)) if picked else set()
+        recommended = [a for a in chosen if a.pk in readable_picks and a.pk != article.pk][:MAX_RECOMMENDED]
         excluded = {article.pk, *(a.pk for a in recommended)}
         more = list(
-            articles_readable(enterprise=article.enterprise)
-            .filter(library=Library.ENTERPRISE)
+            readable.filter(library=Library.ENTERPRISE)
             .exclude(pk__in=excluded)
             .order_by("-first_published_at")[: settings_row.more_articles_count or 10]
         )
