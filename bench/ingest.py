@@ -48,7 +48,7 @@ from django.test.utils import override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
-from trackers.models import Event, Visitor  # noqa: E402
+from trackers.models import Event, EventKey, Visitor  # noqa: E402
 from trackers.queue import DRAIN_LOCK_KEY, DRAIN_PENDING_KEY, QUEUE_KEY, redis_client  # noqa: E402
 from trackers.share import share_token_make, share_token_verify  # noqa: E402
 
@@ -254,6 +254,9 @@ def main() -> None:
         enterprise_id=enterprise.pk, salesperson_id=salesperson.pk, kind="article", target_id=1
     )
     mode = "in-process" if args.in_process else "worker"
+    # Inserts slow down as the key table's index grows (docs/benchmarks.md): say how big it was.
+    keys_before = EventKey.objects.count()
+    print(f"event keys already stored: {keys_before}", flush=True)
     print(f"mode: {mode}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     worker = None if args.in_process else start_worker()
     results = {}
@@ -298,6 +301,7 @@ def main() -> None:
                 "speedup": round(results[50]["events_per_s"] / naive_rate, 1),
                 "stored_after_replay": results[50]["stored_after_replay"],
                 "load1": round(load[0], 2),
+                "keys_before": keys_before,
             }
         )
     )
