@@ -238,6 +238,35 @@ def test_a_chunk_mixing_stored_and_new_events_stores_only_the_new(salesperson_a)
     assert Event.objects.count() == 7
 
 
+def test_old_event_keys_are_pruned_and_a_replay_older_than_them_is_dropped_not_doubled(
+    salesperson_a, monkeypatch
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from trackers.ingest import EVENT_KEY_RETENTION, events_store
+    from trackers.services import event_keys_prune
+
+    # given an event that happened 6 days ago (still accepted) and one from just now
+    six_days_ago = int((time.time() - 6 * 86400) * 1000)
+    old = _message(salesperson_a, [["old-1", 1, six_days_ago, 0, 0, 2, 7]])
+    assert events_store([old, _message(salesperson_a, _rows("new", 1))]).stored == 2
+    # when the daily prune runs 9 days later: the old key is past the retention, the new one is not
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=9)
+    assert EVENT_KEY_RETENTION < dt.timedelta(days=6 + 9)
+    assert event_keys_prune(now=later) == 1
+    assert list(EventKey.objects.values_list("event_id", flat=True)) == ["new-0"]
+    # then the old event replayed then (its key gone) is dropped as expired and counted, not doubled
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert events_store([old]).stored == 0
+    assert Event.objects.filter(event_id="old-1").count() == 1
+    assert rejects_totals()["expired_in_queue"] == 1
+    # and an event within the retention is still guarded by its key
+    assert events_store([_message(salesperson_a, _rows("new", 1))]).stored == 0
+    assert Event.objects.count() == 2
+
+
 def test_a_batch_queued_three_times_and_drained_is_stored_once(salesperson_a, settings):
     from trackers.queue import redis_client
     from trackers.tasks import events_drain

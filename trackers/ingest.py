@@ -33,6 +33,10 @@ EVENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SESSION_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_PAST = dt.timedelta(days=7)
+#: Event keys (the replay guard) are kept this long after their event happened, then pruned
+#: (``event_keys_prune``). The endpoint refuses events older than MAX_PAST and the drain drops
+#: queued ones older than this, so no event can arrive after its key is gone.
+EVENT_KEY_RETENTION = MAX_PAST + dt.timedelta(days=7)
 MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_SECONDS = 3600
 EVENT_TYPES = {choice.label: choice.value for choice in EventType}
@@ -444,6 +448,8 @@ def events_store(messages: list[dict]) -> StoreResult:
     if not messages:
         return result
     received_at = timezone.now()
+    horizon_ms = (received_at - EVENT_KEY_RETENTION).timestamp() * 1000
+    expired = 0
     with transaction.atomic():
         resolved = _resolve_visitors(messages)
         candidates: list[StoredEvent] = []
@@ -462,6 +468,9 @@ def events_store(messages: list[dict]) -> StoreResult:
                 key = (enterprise_id, event_id)
                 if key in seen:
                     continue  # the same event twice in one chunk (a retry queued twice): stored once
+                if ts < horizon_ms:
+                    expired += 1  # queued so long that its key may be pruned: it could be a double
+                    continue
                 seen.add(key)
                 candidates.append(
                     StoredEvent(
@@ -481,6 +490,8 @@ def events_store(messages: list[dict]) -> StoreResult:
                         entry_kind,
                     )
                 )
+        if expired:
+            queue.rejects_count({"expired_in_queue": expired})
         with connection.cursor() as cursor:
             fresh = _insert_events(cursor, candidates, received_at)
         result.stored = len(fresh)

@@ -18,11 +18,18 @@ from enterprises.models import Enterprise
 
 from .derived import decayed, intent_points, tracking_settings
 from .hooks import VISITOR_IDENTIFIED_HOOKS, VISITOR_MERGED_HOOKS, hooks_run
-from .ingest import AcceptResult, events_accept, events_store, visitor_token  # noqa: F401 - re-exported
+from .ingest import (  # noqa: F401 - re-exported
+    EVENT_KEY_RETENTION,
+    AcceptResult,
+    events_accept,
+    events_store,
+    visitor_token,
+)
 from .models import (
     BrowseSession,
     ContentVisitor,
     Event,
+    EventKey,
     EventType,
     Notification,
     ShareForward,
@@ -326,6 +333,19 @@ def browse_sessions_expire(*, now: dt.datetime | None = None) -> int:
 
 
 # --- notifications --------------------------------------------------------------------------
+
+
+def event_keys_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete replay-guard keys older than EVENT_KEY_RETENTION; returns how many.
+
+    The key table takes one row per event ever stored and every insert pays for its index, so it
+    must not grow forever. A pruned key cannot let a double in: such an old event is refused by
+    the endpoint and dropped by the drain. One daily statement, scanning the table (an index on
+    ``occurred_at`` would cost every insert more than the daily scan costs).
+    """
+    cutoff = (now or timezone.now()) - EVENT_KEY_RETENTION
+    deleted, _ = EventKey.objects.filter(occurred_at__lt=cutoff).delete()
+    return deleted
 
 
 def notification_mark_read(*, salesperson_id: int, notification_ids: list[int] | None = None) -> int:

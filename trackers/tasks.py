@@ -102,6 +102,14 @@ def browse_sessions_expire() -> int:
 
 
 @shared_task
+def event_keys_prune_task() -> int:
+    """Beat, daily: bound the replay-guard table (see services.event_keys_prune)."""
+    from .services import event_keys_prune
+
+    return event_keys_prune()
+
+
+@shared_task
 def event_partitions_ensure_task() -> int:
     from .partitions import event_partitions_ensure
 

@@ -182,6 +182,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "trackers-events-drain": {"task": "trackers.tasks.events_drain", "schedule": 5.0},
     "trackers-browse-sessions-expire": {"task": "trackers.tasks.browse_sessions_expire", "schedule": 60.0},
     "trackers-event-partitions": {"task": "trackers.tasks.event_partitions_ensure_task", "schedule": 86400.0},
+    "trackers-event-keys-prune": {"task": "trackers.tasks.event_keys_prune_task", "schedule": 86400.0},
     # CRM (crm/): safety net for follow-up reminders whose eta message was lost.
     "crm-followups-due-scan": {"task": "crm.tasks.followups_due_scan", "schedule": 60.0},
     # CRM: automatic tag rules (CRM-5) for visitors active in the last 15 minutes.
