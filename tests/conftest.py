@@ -89,6 +89,8 @@ def celery_worker(transactional_db, django_db_serialized_rollback, settings):
     """
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL (run through make test)")
+    from celery.result import allow_join_result
+
     from cms.celery import app
 
     db = settings.DATABASES["default"]
@@ -119,7 +121,10 @@ def celery_worker(transactional_db, django_db_serialized_rollback, settings):
                 break
         except Exception:  # noqa: BLE001 - broker not ready yet
             time.sleep(0.2)
-    yield process
+    # Eager tasks run by two live-server threads at once can leave Celery's process-wide "a join
+    # would block" flag set (each restores what it saw on entry); with a real worker, joins are fine.
+    with allow_join_result():
+        yield process
     app.conf.task_always_eager = previous
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
