@@ -20,7 +20,7 @@ def _freeze_startup_objects(**_kwargs) -> None:
 
     They live as long as the worker, yet every full collection walks them all; a tracking drain
     allocates enough to trigger several per chunk. Freezing them cut the drain's CPU per event by
-    about a quarter (bench/ingest.py, docs/benchmarks.md). Solo pool: ``worker_ready``; prefork
+    about a third (bench/ingest_drain.py --freeze, docs/benchmarks.md). Solo pool: ``worker_ready``; prefork
     children: ``worker_process_init``.
     """
     gc.freeze()

@@ -18,7 +18,7 @@ from enterprises.models import Enterprise
 
 from .derived import decayed, intent_points, tracking_settings
 from .hooks import VISITOR_IDENTIFIED_HOOKS, VISITOR_MERGED_HOOKS, hooks_run
-from .ingest import (  # noqa: F401 - re-exported
+from .ingest import (  # noqa: F401 - all but EVENT_KEY_RETENTION are re-exported
     EVENT_KEY_RETENTION,
     AcceptResult,
     events_accept,
@@ -332,7 +332,7 @@ def browse_sessions_expire(*, now: dt.datetime | None = None) -> int:
     return done
 
 
-# --- notifications --------------------------------------------------------------------------
+# --- replay guard ---------------------------------------------------------------------------
 
 
 def event_keys_prune(*, now: dt.datetime | None = None) -> int:
@@ -346,6 +346,9 @@ def event_keys_prune(*, now: dt.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - EVENT_KEY_RETENTION
     deleted, _ = EventKey.objects.filter(occurred_at__lt=cutoff).delete()
     return deleted
+
+
+# --- notifications --------------------------------------------------------------------------
 
 
 def notification_mark_read(*, salesperson_id: int, notification_ids: list[int] | None = None) -> int:

@@ -704,8 +704,11 @@ def _notice_send(*, profile: SalespersonWeChat, account: WeChatAccount, title: s
             page="pages/notifications/index",
         )
         return NotificationChannel.WECHAT.value
-    channel = profile.notification_channel
-    if channel == NotificationChannel.WECOM and profile.wecom_userid and account.agent_id:
+    if (
+        profile.notification_channel == NotificationChannel.WECOM
+        and profile.wecom_userid
+        and account.agent_id
+    ):
         adapter.wecom_client(account, app=True).send_app_message(
             agent_id=account.agent_id, userid=profile.wecom_userid, text=title + (f"\n{body}" if body else "")
         )
