@@ -10,14 +10,17 @@ class CrmConfig(AppConfig):
         from cms.leadforms.services import FORM_SUBMITTED_HOOKS
         from enterprises.models import Role
         from enterprises.services import register_role_permissions
-        from trackers.hooks import VISITOR_TAGGED_HOOKS
+        from trackers.hooks import NEW_LEAD_COUNTERS, VISITOR_TAGGED_HOOKS
 
+        from .selectors import lead_new_counts
         from .services import lead_from_submission, tag_rules_on_visitor_tagged
 
         if lead_from_submission not in FORM_SUBMITTED_HOOKS:
             FORM_SUBMITTED_HOOKS.append(lead_from_submission)
         if tag_rules_on_visitor_tagged not in VISITOR_TAGGED_HOOKS:
             VISITOR_TAGGED_HOOKS.append(tag_rules_on_visitor_tagged)
+        if lead_new_counts not in NEW_LEAD_COUNTERS:
+            NEW_LEAD_COUNTERS.append(lead_new_counts)
 
         own = [f"crm.{a}_{m}" for m in ("lead", "followup", "task") for a in ("add", "change", "view")]
         everything = [

@@ -360,3 +360,17 @@ def import_progress(*, job) -> dict:
         "errors": len(job.errors or []),
         "finished": finished,
     }
+
+
+def lead_new_counts(*, scope: Scope, since) -> dict[int, int]:
+    """New leads in a window, per salesperson: leads created since ``since`` attributed to them.
+
+    The one definition of "new lead" (docs/tracking.md glossary); the data center reads it too.
+    """
+    return dict(
+        lead_queryset(scope=scope)
+        .filter(created_at__gte=since, salesperson__isnull=False)
+        .order_by()
+        .values_list("salesperson_id")
+        .annotate(n=Count("pk"))
+    )

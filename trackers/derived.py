@@ -20,6 +20,7 @@ from enterprises.models import Salesperson
 
 from . import queue
 from .bulk import bulk_insert, is_postgresql, unnest_source
+from .figures import event_read_seconds, is_precise
 from .hooks import FORM_SUBMITTED_HOOKS, VISITOR_TAGGED_HOOKS, hooks_run
 from .models import (
     BrowseSession,
@@ -207,8 +208,9 @@ def _content_rollups(events: list, salespeople: set[int]) -> set:
             totals[0] += 1
             viewer[2] += 1
         elif event.type == EventType.HEARTBEAT:
-            totals[2] += event.seconds
-            viewer[3] += event.seconds
+            seconds = event_read_seconds(event.type, event.seconds)
+            totals[2] += seconds
+            viewer[3] += seconds
         elif event.type == EventType.CLICK:
             totals[3] += 1
             viewer[4] += 1
@@ -319,7 +321,7 @@ def _visitor_totals(events: list, salespeople: set[int], weights: dict) -> None:
             if event.type == EventType.OPEN:
                 visitor.opens += 1
             elif event.type == EventType.HEARTBEAT:
-                visitor.read_seconds += event.seconds
+                visitor.read_seconds += event_read_seconds(event.type, event.seconds)
             elif event.type == EventType.CLICK:
                 visitor.clicks += 1
             elif event.type == EventType.SHARE:
@@ -337,10 +339,7 @@ def _visitor_totals(events: list, salespeople: set[int], weights: dict) -> None:
         if visitor.first_target_kind is None:
             visitor.first_target_kind = own[0].target_kind
             visitor.first_target_id = own[0].target_id
-        precise = (
-            visitor.clicks >= rules.precise_min_clicks
-            and visitor.read_seconds >= rules.precise_min_read_seconds
-        )
+        precise = is_precise(clicks=visitor.clicks, read_seconds=visitor.read_seconds, rules=rules)
         if precise and not visitor.is_precise:
             score += PRECISE_BONUS
         visitor.is_precise = visitor.is_precise or precise
@@ -461,7 +460,7 @@ def _browse_sessions(events: list, salespeople: set[int]) -> list[int]:
             item = session.items.setdefault(item_key, {"opens": 0, "seconds": 0})
             if event.type == EventType.OPEN:
                 item["opens"] += 1
-            item["seconds"] += event.seconds
+            item["seconds"] += event_read_seconds(event.type, event.seconds)
             session.last_event_at = max(session.last_event_at, event.occurred_at)
             if event.type == EventType.LEAVE:
                 session.left_at = event.occurred_at
@@ -472,11 +471,19 @@ def _browse_sessions(events: list, salespeople: set[int]) -> list[int]:
 
 
 def _notifications(events: list, salespeople: set[int]) -> list[int]:
-    """TRK-4: one notification per (salesperson, visitor, content) per throttle window."""
+    """TRK-4: one notification per (salesperson, visitor, content) per throttle window.
+
+    SITE-5: opens during a microsite visit (entry through a microsite page link) push nothing;
+    the salesperson gets the one session summary when the visitor leaves.
+    """
     opens = [
         event
         for event in events
-        if event.salesperson_id in salespeople and event.type in (EventType.OPEN, EventType.FORM_SUBMIT)
+        if event.salesperson_id in salespeople
+        and (
+            event.type == EventType.FORM_SUBMIT
+            or (event.type == EventType.OPEN and event.entry_kind != TargetKind.PAGE)
+        )
     ]
     if not opens:
         return []

@@ -18,6 +18,9 @@ VISITOR_MERGED_HOOKS: list[Callable] = []
 FORM_SUBMITTED_HOOKS: list[Callable] = []
 #: ``hook(enterprise_id, visitor_id, names)`` when reading tagged content tagged a visitor (ART-9).
 VISITOR_TAGGED_HOOKS: list[Callable] = []
+#: ``counter(scope=Scope, since=datetime) -> {salesperson_id: n}``: the CRM's "new leads in a window"
+#: (the data center reads the CRM's definition instead of keeping its own; trackers.figures).
+NEW_LEAD_COUNTERS: list[Callable] = []
 
 
 def hooks_run(hooks: list[Callable], **kwargs) -> None:

@@ -20,6 +20,7 @@ from enterprises.models import Salesperson
 from enterprises.selectors import Scope
 
 from .derived import decayed, tracking_settings
+from .figures import new_lead_counts, read_seconds_sum
 from .models import (
     ContentDailyStat,
     ContentVisitor,
@@ -225,10 +226,35 @@ def dashboard(*, scope: Scope, days: int = 30, kind: str | None = None) -> Dashb
         for name in TOTAL_FIELDS:
             totals[name] += entry[name]
     precise = visitor_queryset(scope=scope).filter(is_precise=True).count()
-    readers = _scoped_rows(ContentVisitor.objects.filter(last_at__date__gte=start, opens__gt=0), scope)
+    return Dashboard(days, totals, series, precise, readers_count(scope=scope, start=start, kind=kind))
+
+
+def _readers(*, scope: Scope, start: dt.date, kind: str | None = None) -> QuerySet:
+    """ContentVisitor rows of visitors who opened the scope's content, active since ``start``."""
+    since = dt.datetime.combine(start, dt.time(), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    rows = _scoped_rows(ContentVisitor.objects.filter(last_at__gte=since, opens__gt=0), scope)
     if kind:
-        readers = readers.filter(target_kind=kind_code(kind))
-    return Dashboard(days, totals, series, precise, readers.values("visitor_id").distinct().count())
+        rows = rows.filter(target_kind=kind_code(kind))
+    return rows
+
+
+def readers_count(*, scope: Scope, start: dt.date, kind: str | None = None) -> int:
+    """Readers (glossary: visitor): distinct visitors who opened the scope's content in the window.
+
+    One person reading two items, or submitting a form after reading, is one reader. Rows of a
+    merged-away anonymous visitor are moved to the person by the merge, so they count once.
+    """
+    return _readers(scope=scope, start=start, kind=kind).values("visitor_id").distinct().count()
+
+
+def reader_counts(*, scope: Scope, start: dt.date) -> dict[int, int]:
+    """Readers per salesperson (the same definition as :func:`readers_count`, grouped)."""
+    return dict(
+        _readers(scope=scope, start=start)
+        .order_by()
+        .values_list("salesperson_id")
+        .annotate(n=Count("visitor_id", distinct=True))
+    )
 
 
 def dashboard_raw(*, scope: Scope, days: int = 30) -> Dashboard:
@@ -248,7 +274,7 @@ def dashboard_raw(*, scope: Scope, days: int = 30) -> Dashboard:
         .values("day")
         .annotate(
             opens=Count("pk", filter=Q(type=EventType.OPEN)),
-            read_seconds=Sum("seconds"),
+            read_seconds=read_seconds_sum(),
             clicks=Count("pk", filter=Q(type=EventType.CLICK)),
             shares=Count("pk", filter=Q(type=EventType.SHARE)),
         )
@@ -352,22 +378,14 @@ def salesperson_stats(*, scope: Scope, days: int = 30) -> list[SalespersonStat]:
         .values("salesperson_id")
         .annotate(
             opens=Sum("opens"),
-            viewers=Sum("new_visitors"),
             read_seconds=Sum("read_seconds"),
             shares=Sum("shares"),
         )
         .order_by()
     }
+    viewers = reader_counts(scope=scope, start=start)
     since = timezone.now() - dt.timedelta(days=days)
-    leads = dict(
-        visitor_queryset(scope=scope)
-        .filter(first_seen_at__gte=since, first_salesperson__isnull=False)
-        .exclude(unionid="", openid="", phone="")
-        .values("first_salesperson_id")
-        .annotate(n=Count("pk"))
-        .values_list("first_salesperson_id", "n")
-        .order_by()
-    )
+    leads = new_lead_counts(scope=scope, since=since)
     people = (
         scope.salespeople().order_by("display_name") if not scope.is_platform else Salesperson.objects.none()
     )
@@ -379,7 +397,7 @@ def salesperson_stats(*, scope: Scope, days: int = 30) -> list[SalespersonStat]:
                 person.pk,
                 person.display_name,
                 int(row.get("opens") or 0),
-                int(row.get("viewers") or 0),
+                viewers.get(person.pk, 0),
                 int(row.get("read_seconds") or 0),
                 int(row.get("shares") or 0),
                 int(leads.get(person.pk, 0)),

@@ -11,12 +11,13 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from enterprises.models import Enterprise
 
 from .derived import decayed, intent_points, tracking_settings
+from .figures import is_precise, read_seconds_sum
 from .hooks import VISITOR_IDENTIFIED_HOOKS, VISITOR_MERGED_HOOKS, hooks_run
 from .ingest import (  # noqa: F401 - all but EVENT_KEY_RETENTION are re-exported
     EVENT_KEY_RETENTION,
@@ -184,7 +185,7 @@ def visitor_recompute(*, visitor_id: int) -> None:
             first_at=Min("occurred_at"),
             last_at=Max("occurred_at"),
             opens=Count("pk", filter=Q(type=EventType.OPEN)),
-            read_seconds=Sum("seconds", default=0),
+            read_seconds=read_seconds_sum(),
             clicks=Count("pk", filter=Q(type=EventType.CLICK)),
             shares=Count("pk", filter=Q(type=EventType.SHARE)),
         )
@@ -221,7 +222,7 @@ def visitor_recompute(*, visitor_id: int) -> None:
     )
     totals = events.aggregate(
         opens=Count("pk", filter=Q(type=EventType.OPEN)),
-        read_seconds=Sum("seconds", default=0),
+        read_seconds=read_seconds_sum(),
         clicks=Count("pk", filter=Q(type=EventType.CLICK)),
         shares=Count("pk", filter=Q(type=EventType.SHARE)),
         forms_submitted=Count("pk", filter=Q(type=EventType.FORM_SUBMIT)),
@@ -235,10 +236,7 @@ def visitor_recompute(*, visitor_id: int) -> None:
             score += decayed(
                 intent_points(event, 1.0), event.occurred_at, anchor, rules.intent_half_life_days
             )
-    precise = (
-        totals["clicks"] >= rules.precise_min_clicks
-        and totals["read_seconds"] >= rules.precise_min_read_seconds
-    )
+    precise = is_precise(clicks=totals["clicks"], read_seconds=totals["read_seconds"], rules=rules)
     Visitor.objects.filter(pk=visitor_id).update(
         **totals, is_precise=precise, intent_score=round(score, 4), intent_at=anchor
     )

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var FLUSH_MS = 5000, HEARTBEAT_MS = 5000, MAX_BATCH = 100;
+  var CONTROLS = { share: true, form: true, like: true, consult: true };
   function uid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "e" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
@@ -71,8 +72,10 @@
     self.flush();
     window.addEventListener("scroll", function () { self.scroll(); }, { passive: true });
     document.addEventListener("click", function (e) {
+      // A click is a tap on content; controls that send their own event (forward: share,
+      // submit: form_submit, like, consult) are not also clicks (docs/tracking.md glossary).
       var el = e.target.closest && e.target.closest("[data-track]");
-      if (el) self.track("click");
+      if (el && !CONTROLS[el.getAttribute("data-track")]) self.track("click");
     });
     setInterval(function () { self.heartbeat(); }, HEARTBEAT_MS);
     setInterval(function () { self.flush(); }, FLUSH_MS);
