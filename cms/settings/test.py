@@ -1,7 +1,9 @@
 """Test settings: fast hashing, plain static storage (live_server), loopback fetches allowed."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import env_bool, os
+from .base import env_bool
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
