@@ -57,6 +57,7 @@ def seed(*, hostname: str = "localhost", port: int = 8000) -> DemoContext:
     north = _department(enterprise, "North Region", root)
 
     admin = _member(enterprise, "demo-admin", Role.ADMIN, email="admin@demo.example")
+    _member(enterprise, "demo-operator", Role.OPERATOR, email="operator@demo.example")
     alice = _member(
         enterprise, "alice", Role.SALESPERSON, display_name="Alice Wang", phone="13800000001",
         department=east,
@@ -86,6 +87,7 @@ def seed(*, hostname: str = "localhost", port: int = 8000) -> DemoContext:
         logins=[
             ("platform", DEMO_PASSWORD, "platform staff (all enterprises)"),
             ("demo-admin", DEMO_PASSWORD, "enterprise admin"),
+            ("demo-operator", DEMO_PASSWORD, "operator (builds the microsite and content)"),
             ("alice", DEMO_PASSWORD, "salesperson, manager of East Region"),
             ("bob", DEMO_PASSWORD, "salesperson, manager of Shanghai Team (under East)"),
             ("carol", DEMO_PASSWORD, "salesperson, North Region"),
