@@ -11,7 +11,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -32,19 +32,17 @@ class CrmError(Exception):
 
 
 def _notify(*, lead: Lead, salesperson: Salesperson, kind: str, title: str, body: str = "") -> None:
-    from trackers.models import Notification
-    from trackers.tasks import notification_dispatch_task
+    from trackers.notifications import notification_create
 
-    notification = Notification.objects.create(
+    notification_create(
         enterprise_id=lead.enterprise_id,
-        salesperson=salesperson,
+        salesperson_id=salesperson.pk,
         visitor_id=lead.visitor_id,
         kind=kind,
-        title=title[:200],
+        title=title,
         body=body,
         data={"lead_id": lead.pk},
     )
-    transaction.on_commit(lambda: notification_dispatch_task.delay(notification.pk))
 
 
 def lead_assign(*, lead: Lead, salesperson: Salesperson, now: dt.datetime | None = None) -> Lead:
@@ -139,6 +137,13 @@ def lead_tag_remove(*, lead: Lead, tag: Tag) -> None:
     lead.tags.remove(tag)
 
 
+def _person_visitor_ids(visitor) -> list[int]:
+    """The visitor and the rows merged into it (its other devices): one person."""
+    from trackers.models import Visitor
+
+    return [visitor.pk, *Visitor.objects.filter(merged_into_id=visitor.pk).values_list("pk", flat=True)]
+
+
 def lead_upsert(
     *,
     enterprise: Enterprise,
@@ -149,43 +154,103 @@ def lead_upsert(
     source: str = "",
     visitor=None,
     pool: str = Pool.POTENTIAL,
+    company: str = "",
 ) -> Lead:
-    """Find the lead by unionid, else by phone, else create it (CRM-1).
+    """Find the person's lead by unionid, else by visitor, else by phone, else create it (CRM-1).
 
-    Same unionid is one lead kept by its salesperson. The same phone owned by another
-    salesperson raises a collision (撞单) instead of a silent takeover.
+    One person (unionid, or visitor and the devices merged into it) is one lead, kept by its
+    salesperson: another salesperson's share bringing them again is a claim recorded as a
+    collision (撞单), never a takeover. By phone it finds a lead of the same salesperson or an
+    unowned one (without a salesperson: any lead, oldest first); the same phone owned by another
+    salesperson gets its own lead and a collision. Safe when two requests create the same
+    unionid's lead at once (the loser updates the winner's row).
     """
     if salesperson is not None and salesperson.enterprise_id != enterprise.pk:
         salesperson = None
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                lead, same_person = _lead_find_or_create(
+                    enterprise, salesperson, unionid, phone, name, source, visitor, pool, company
+                )
+            break
+        except IntegrityError:  # the same unionid's lead was created meanwhile
+            if attempt == 2:
+                raise
+    if salesperson is not None and lead.salesperson_id is None:
+        lead_assign(lead=lead, salesperson=salesperson)
+    elif salesperson is not None and lead.salesperson_id != salesperson.pk and same_person:
+        collision_claim(lead=lead, claimant=salesperson)
+    if lead.phone:
+        collision_check(lead=lead)
+    return lead
+
+
+def _lead_find_or_create(enterprise, salesperson, unionid, phone, name, source, visitor, pool, company):
     leads = Lead.objects.select_for_update().filter(enterprise=enterprise)
     lead = leads.filter(unionid=unionid).first() if unionid else None
+    if lead is None and visitor is not None:
+        lead = leads.filter(visitor_id__in=_person_visitor_ids(visitor)).order_by("pk").first()
+        if lead is not None and unionid and lead.unionid and lead.unionid != unionid:
+            lead = None  # linked to another person's unionid: not this one
+    same_person = lead is not None
     if lead is None and phone:
-        lead = (
-            leads.filter(phone=phone).filter(Q(salesperson=salesperson) | Q(salesperson__isnull=True)).first()
-        )
+        by_phone = leads.filter(phone=phone).order_by("pk")
+        lead = by_phone.filter(Q(salesperson=salesperson) | Q(salesperson__isnull=True)).first()
+        if lead is None and salesperson is None:
+            lead = by_phone.first()
     if lead is None:
         lead = Lead.objects.create(
             enterprise=enterprise,
             unionid=unionid,
             phone=phone,
             name=name,
+            company=company,
             source=source,
             visitor=visitor,
             pool=pool,
         )
-    else:
-        changed = []
-        for attr, value in (("phone", phone), ("name", name), ("unionid", unionid), ("visitor", visitor)):
-            if value and not getattr(lead, attr):
-                setattr(lead, attr, value)
-                changed.append(attr)
-        if changed:
-            lead.save(update_fields=[*changed, "updated_at"])
-    if salesperson is not None and lead.salesperson_id is None:
-        lead_assign(lead=lead, salesperson=salesperson)
-    if phone:
-        collision_check(lead=lead)
-    return lead
+        return lead, False
+    changed = []
+    for attr, value in (("phone", phone), ("name", name), ("unionid", unionid), ("company", company)):
+        if value and not getattr(lead, attr):
+            setattr(lead, attr, value)
+            changed.append(attr)
+    if visitor is not None and lead.visitor_id != visitor.pk:
+        current = lead.visitor
+        if current is None or current.merged_into_id == visitor.pk or not (current.unionid or current.openid):
+            lead.visitor = visitor  # the person, not a device row merged into them
+            changed.append("visitor")
+    if changed:
+        lead.save(update_fields=[*changed, "updated_at"])
+    return lead, same_person
+
+
+def collision_claim(*, lead: Lead, claimant: Salesperson) -> Collision:
+    """Another salesperson's share brought a person whose lead is followed: 撞单, both are warned.
+
+    The owner keeps the lead (one person is one lead, kept by one salesperson); an admin may
+    release it, after which it can be assigned to the claimant. One open claim per salesperson.
+    """
+    existing = Collision.objects.filter(lead=lead, claimant=claimant, resolved_at__isnull=True).first()
+    if existing:
+        return existing
+    collision = Collision.objects.create(
+        enterprise_id=lead.enterprise_id, phone=lead.phone, lead=lead, claimant=claimant
+    )
+    _notify(
+        lead=lead,
+        salesperson=lead.salesperson,
+        kind="collision",
+        title=f"Collision: {lead} came again through {claimant}'s share",
+    )
+    _notify(
+        lead=lead,
+        salesperson=claimant,
+        kind="collision",
+        title=f"Collision: {lead} is already followed by {lead.salesperson}",
+    )
+    return collision
 
 
 def collision_check(*, lead: Lead) -> Collision | None:
@@ -226,6 +291,13 @@ def collision_resolve(*, collision: Collision, keep: Lead, now: dt.datetime | No
     cannot take the phone back before the cooldown passes (checked by :func:`lead_claim`).
     """
     now = now or timezone.now()
+    if collision.claimant_id is not None:  # a claim on one lead: the owner keeps it
+        if keep.pk != collision.lead_id:
+            raise CrmError("VALIDATION", "Keep the claimed lead, or release it to give it to the claimant.")
+        collision.resolved_at = now
+        collision.resolution = f"kept lead {keep.pk}; claim by {collision.claimant} dismissed"[:200]
+        collision.save(update_fields=["resolved_at", "resolution"])
+        return collision
     if keep.pk not in (collision.lead_id, collision.other_lead_id):
         raise CrmError("VALIDATION", "Keep one of the two colliding leads.")
     loser = collision.other_lead if keep.pk == collision.lead_id else collision.lead
@@ -384,13 +456,19 @@ def lead_add_visitor(*, visitor, pool: str, salesperson: Salesperson | None) -> 
 
 
 def lead_from_submission(submission) -> Lead | None:
-    """FORM-3 hook: the submission becomes (or updates) the sharing salesperson's lead, now following."""
+    """FORM-3 hook: the submission becomes (or updates) the sharing salesperson's lead, now following.
+
+    Name, phone and company come from the fields' roles (``cms.leadforms.roles``), whatever the
+    labels are called; the person is the visitor's (merges followed).
+    """
+    from cms.leadforms.services import submission_contact
+    from trackers.identity import visitor_current
+
     if submission.enterprise_id is None:
         return None
-    data = submission.form_data or {}
-    phone = next((str(v) for k, v in data.items() if "phone" in k.lower() or "mobile" in k.lower()), "")[:20]
-    name = next((str(v) for k, v in data.items() if "name" in k.lower()), "")[:80]
-    visitor = submission.visitor
+    contact = submission_contact(submission)
+    phone, name = contact.phone, contact.name
+    visitor = visitor_current(submission.visitor) if submission.visitor is not None else None
     unionid = visitor.unionid if visitor is not None else ""
     lead = lead_upsert(
         enterprise=submission.enterprise,
@@ -401,6 +479,7 @@ def lead_from_submission(submission) -> Lead | None:
         source="form",
         visitor=visitor,
         pool=Pool.FOLLOWING if submission.salesperson_id else Pool.TO_ASSIGN,
+        company=contact.company,
     )
     if lead.salesperson_id and lead.pool != Pool.FOLLOWING:
         lead.pool = Pool.FOLLOWING
@@ -413,6 +492,93 @@ def lead_from_submission(submission) -> Lead | None:
             title=f"{lead} submitted {submission.page.title}",
         )
     return lead
+
+
+def lead_on_visitor_identified(*, visitor, **_) -> Lead | None:
+    """Tracking hook (VISITOR_IDENTIFIED_HOOKS): every identified visitor is a lead (CRM-1).
+
+    A unionid or phone learned later reaches the person's existing lead (found by unionid,
+    visitor, or phone); without one, a new unowned lead waits in the potential pool.
+    """
+    from trackers.identity import visitor_current
+
+    visitor = visitor_current(visitor)
+    if not (visitor.unionid or visitor.openid or visitor.phone):
+        return None
+    enterprise = Enterprise.objects.get(pk=visitor.enterprise_id)
+    with transaction.atomic():
+        return lead_upsert(
+            enterprise=enterprise,
+            salesperson=None,
+            unionid=visitor.unionid,
+            phone=visitor.phone,
+            name=visitor.nickname,
+            source="visitor",
+            visitor=visitor,
+            pool=Pool.POTENTIAL,
+        )
+
+
+def leads_follow_merge(*, merge, **_) -> Lead | None:
+    """Tracking hook (VISITOR_MERGED_HOOKS): leads of the merged visitor follow it to the person.
+
+    When the person already had a lead, the two become one if one salesperson (or none) owns
+    them (follow-ups, tasks and tags moved, audited like a phone merge); owned by two
+    salespeople, both stay and the later owner's claim is a collision.
+    """
+    with transaction.atomic():
+        leads = list(
+            Lead.objects.select_for_update()
+            .filter(enterprise_id=merge.enterprise_id, visitor_id__in=[merge.source_id, merge.target_id])
+            .order_by("created_at", "pk")
+        )
+        if not leads:
+            return None
+        Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(visitor_id=merge.target_id)
+        keep, rest = leads[0], leads[1:]
+        owners = {lead.salesperson_id for lead in leads if lead.salesperson_id}
+        if len(owners) > 1:
+            for lead in rest:
+                if lead.salesperson_id and lead.salesperson_id != keep.salesperson_id:
+                    collision_claim(lead=keep, claimant=lead.salesperson)
+            return keep
+        if rest:
+            _leads_merge_into(keep, rest, owner_id=next(iter(owners), None))
+        return keep
+
+
+def _leads_merge_into(target: Lead, rest: list[Lead], *, owner_id: int | None, actor=None) -> None:
+    """Fold ``rest`` into ``target`` (same person): fields, follow-ups, tasks, tags; audited."""
+    snapshot = [
+        {"pk": x.pk, "name": x.name, "unionid": x.unionid, "phone": x.phone, "owner": x.salesperson_id}
+        for x in rest
+    ]
+    tags = set(Lead.tags.through.objects.filter(lead__in=rest).values_list("tag_id", flat=True))
+    FollowUp.objects.filter(lead__in=rest).update(lead=target)
+    Task.objects.filter(lead__in=rest).update(lead=target)
+    values = {
+        attr: getattr(target, attr) or next((getattr(x, attr) for x in rest if getattr(x, attr)), "")
+        for attr in ("name", "phone", "unionid", "company")
+    }
+    Lead.objects.filter(pk__in=[x.pk for x in rest]).delete()
+    for attr, value in values.items():
+        setattr(target, attr, value)
+    target.is_customer = target.is_customer or any(x.is_customer for x in rest)
+    if owner_id and not target.salesperson_id:
+        owned = next(x for x in rest if x.salesperson_id == owner_id)
+        target.salesperson_id, target.assigned_at = owner_id, owned.assigned_at
+        target.protected_until = owned.protected_until
+        if target.pool in (Pool.POTENTIAL, Pool.TO_ASSIGN):
+            target.pool = Pool.FOLLOWING
+    target.save()
+    target.tags.add(*tags)
+    MergeAudit.objects.create(
+        enterprise_id=target.enterprise_id,
+        target=target,
+        merged_ids=[x.pk for x in rest],
+        snapshot=snapshot,
+        actor=actor,
+    )
 
 
 def followup_create(

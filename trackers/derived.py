@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
 from enterprises.models import Salesperson
 
@@ -32,7 +31,9 @@ from .models import (
     Visitor,
     VisitorTag,
 )
+from .notifications import notifications_create
 from .registry import kind_name, tags_for, titles_for, weights_for
+from .schedule import BROWSE_SESSION_SUMMARIZE, task_delay
 
 #: Intent points per event type (heartbeat: per 30 read seconds), times the content weight.
 INTENT_POINTS = {
@@ -471,36 +472,24 @@ def _browse_sessions(events: list, salespeople: set[int]) -> list[int]:
 
 
 def _notifications(events: list, salespeople: set[int]) -> list[int]:
-    """TRK-4: one notification per (salesperson, visitor, content) per throttle window.
+    """TRK-4: one "is viewing" notice per (salesperson, visitor, content) per throttle window.
 
     SITE-5: opens during a microsite visit (entry through a microsite page link) push nothing;
-    the salesperson gets the one session summary when the visitor leaves.
+    the salesperson gets the one session summary when the visitor leaves. A form submission is
+    notified once, by the CRM with the lead it made (the ``form_submit`` event adds no second one).
     """
     opens = [
         event
         for event in events
         if event.salesperson_id in salespeople
-        and (
-            event.type == EventType.FORM_SUBMIT
-            or (event.type == EventType.OPEN and event.entry_kind != TargetKind.PAGE)
-        )
+        and event.type == EventType.OPEN
+        and event.entry_kind != TargetKind.PAGE
     ]
     if not opens:
         return []
-    titles: dict[tuple[int, int], str] = {}
-    by_kind: dict[int, set[int]] = defaultdict(set)
-    for event in opens:
-        by_kind[event.target_kind].add(event.target_id)
-    for code, ids in by_kind.items():
-        for pk, title in titles_for(code, ids).items():
-            titles[(code, pk)] = title
-    names = dict(
-        Visitor.objects.filter(pk__in={event.visitor_id for event in opens}).values_list("pk", "nickname")
-    )
-    throttled = [event for event in opens if event.type == EventType.OPEN]
     claims = {}
     by_ttl: dict[int, list] = defaultdict(list)
-    for event in throttled:
+    for event in opens:
         ttl = tracking_settings(event.enterprise_id).notify_throttle_seconds
         key = f"trk:notify:{event.salesperson_id}:{event.visitor_id}:{event.target_kind}:{event.target_id}"
         if ttl:
@@ -510,9 +499,27 @@ def _notifications(events: list, salespeople: set[int]) -> list[int]:
     for ttl, keys in by_ttl.items():
         unique = list(dict.fromkeys(keys))
         granted.update(key for key, ok in zip(unique, queue.throttle_claim(unique, ttl), strict=True) if ok)
-    rows = []
-    now = timezone.now()
+    notify = []
     for event in opens:
+        key = claims[id(event)]
+        if key not in granted:
+            continue
+        granted.discard(key)  # one notification per key even within this drain
+        notify.append(event)
+    if not notify:
+        return []
+    titles: dict[tuple[int, int], str] = {}
+    by_kind: dict[int, set[int]] = defaultdict(set)
+    for event in notify:
+        by_kind[event.target_kind].add(event.target_id)
+    for code, ids in by_kind.items():
+        for pk, title in titles_for(code, ids).items():
+            titles[(code, pk)] = title
+    names = dict(
+        Visitor.objects.filter(pk__in={event.visitor_id for event in notify}).values_list("pk", "nickname")
+    )
+    rows = []
+    for event in notify:
         visitor_name = names.get(event.visitor_id) or f"Visitor {event.visitor_id}"
         title = titles[(event.target_kind, event.target_id)]
         data = queue.json_dumps(
@@ -523,44 +530,28 @@ def _notifications(events: list, salespeople: set[int]) -> list[int]:
                 "depth": event.depth,
             }
         ).decode()
-        if event.type == EventType.FORM_SUBMIT:
-            kind, text, body = Notification.Kind.FORM_SUBMIT, f"{visitor_name} submitted {title}", ""
-        else:
-            key = claims[id(event)]
-            if key not in granted:
-                continue
-            granted.discard(key)  # one notification per key even within this drain
-            kind, text = Notification.Kind.VISITOR_OPEN, f"{visitor_name} is viewing {title}"
-            body = "Forwarded by another visitor." if event.forwarder_id else ""
-        who = (event.enterprise_id, event.salesperson_id, event.visitor_id)
-        rows.append((*who, kind.value, text[:200], body, data, now))
-    with connection.cursor() as cursor:  # one multi-row INSERT, no model instances
-        returned = bulk_insert(cursor, "trackers_notification", NOTIFICATION_COLUMNS, rows, "RETURNING id")
-    return sorted(pk for (pk,) in returned)
-
-
-NOTIFICATION_COLUMNS = [
-    ("enterprise_id", "bigint"),
-    ("salesperson_id", "bigint"),
-    ("visitor_id", "bigint"),
-    ("kind", "varchar"),
-    ("title", "varchar"),
-    ("body", "text"),
-    ("data", "jsonb"),
-    ("created_at", "timestamptz"),
-]
+        body = "Forwarded by another visitor." if event.forwarder_id else ""
+        rows.append(
+            (
+                event.enterprise_id,
+                event.salesperson_id,
+                event.visitor_id,
+                Notification.Kind.VISITOR_OPEN.value,
+                f"{visitor_name} is viewing {title}",
+                body,
+                data,
+            )
+        )
+    return notifications_create(rows)
 
 
 def derived_after_commit(followups: Followups) -> None:
-    """Channels, session summaries and consumer hooks, once the events are safely stored."""
-    from .notifications import CHANNELS
-    from .tasks import browse_session_summarize_task, notification_dispatch_task
+    """Session summaries and consumer hooks, once the events are safely stored.
 
-    if followups.notification_ids and CHANNELS:
-        ids = list(followups.notification_ids)
-        transaction.on_commit(lambda: notification_dispatch_task.delay(ids))
+    (Notifications schedule their own channel dispatch when created: ``notifications_create``.)
+    """
     for session_id in followups.left_session_ids:
-        transaction.on_commit(lambda pk=session_id: browse_session_summarize_task.delay(pk))
+        transaction.on_commit(lambda pk=session_id: task_delay(BROWSE_SESSION_SUMMARIZE, pk))
     for submit in followups.form_submits:
         hooks_run(FORM_SUBMITTED_HOOKS, **submit)
     for tagged in followups.tagged:

@@ -24,8 +24,10 @@ from django.utils import timezone
 
 from . import queue
 from .bulk import bulk_insert, is_postgresql
+from .derived import derived_after_commit, derived_apply
 from .models import EventType, TargetKind, Visitor
-from .registry import UnknownKind, kind_code
+from .registry import UnknownKind, kind_code, targets_readable
+from .schedule import EVENTS_DRAIN, task_delay
 from .share import ShareTokenInvalid, share_token_verify
 
 MAX_EVENTS_PER_BATCH = 100
@@ -204,6 +206,18 @@ def events_accept(*, payload, client_ip: str = "", enterprise_key: str | None = 
         seen.add(event_id)
         rows.append([event_id, type_code, int(ts), seconds, scroll, target[0], target[1]])
 
+    # A target other than the token's own item must be readable in the token's enterprise:
+    # another tenant's or an unpublished object is refused (its title would reach this
+    # enterprise's timelines, stats and notifications).
+    entry = (entry_kind, context.target_id)
+    named = {(row[5], row[6]) for row in rows} - {entry}
+    if named:
+        readable = targets_readable(context.enterprise_id, named) | {entry}
+        kept = [row for row in rows if (row[5], row[6]) in readable]
+        if len(kept) != len(rows):
+            rejected["target_not_readable"] += len(rows) - len(kept)
+            rows = kept
+
     _reject(dict(rejected))
     if not rows:
         return AcceptResult(0, dict(rejected))
@@ -254,9 +268,7 @@ def events_enqueue(messages: list[dict]) -> None:
         pipe.set(queue.DRAIN_PENDING_KEY, 1, nx=True, ex=debounce)
     replies = pipe.execute()
     if not debounce or replies[1]:
-        from .tasks import events_drain
-
-        events_drain.delay()
+        task_delay(EVENTS_DRAIN)
 
 
 # --- storing -------------------------------------------------------------------------------
@@ -290,24 +302,27 @@ class StoreResult:
 
 
 def _resolve_visitors(messages: list[dict]) -> dict[tuple, int | None]:
-    """Map each message's visitor (token id or device id) to a visitor row id in its enterprise."""
-    resolved: dict[tuple, int | None] = {}
+    """Map each message's visitor (token id or device id) to a visitor row id in its enterprise.
+
+    Missing device rows are inserted first (``ON CONFLICT DO NOTHING``); then every row is locked
+    ``FOR KEY SHARE`` in id order and its ``merged_into`` read under the lock, like
+    :mod:`trackers.identity` locks before a merge: a merge of a device waits for this chunk (and
+    then moves its events), or this chunk reads the merge, never an event left on a merged row.
+    """
+    rows: dict[tuple, int] = {}
     by_id = {message["v"] for message in messages if message.get("v")}
     if by_id:
-        for pk, enterprise_id, merged_into_id in Visitor.objects.filter(pk__in=by_id).values_list(
-            "pk", "enterprise_id", "merged_into_id"
-        ):
-            resolved[("v", enterprise_id, pk)] = merged_into_id or pk
+        for pk, enterprise_id in Visitor.objects.filter(pk__in=by_id).values_list("pk", "enterprise_id"):
+            rows[("v", enterprise_id, pk)] = pk
     devices: dict[int, set[str]] = defaultdict(set)
     for message in messages:
         if not message.get("v"):
             devices[message["e"]].add(message["dev"])
     for enterprise_id, device_ids in devices.items():
         found = dict(
-            (device, merged or pk)
-            for device, pk, merged in Visitor.objects.filter(
-                enterprise_id=enterprise_id, device_id__in=device_ids
-            ).values_list("device_id", "pk", "merged_into_id")
+            Visitor.objects.filter(enterprise_id=enterprise_id, device_id__in=device_ids).values_list(
+                "device_id", "pk"
+            )
         )
         missing = device_ids - found.keys()
         if missing:
@@ -316,14 +331,27 @@ def _resolve_visitors(messages: list[dict]) -> dict[tuple, int | None]:
                 ignore_conflicts=True,
             )
             found.update(
-                (device, merged or pk)
-                for device, pk, merged in Visitor.objects.filter(
-                    enterprise_id=enterprise_id, device_id__in=missing
-                ).values_list("device_id", "pk", "merged_into_id")
+                Visitor.objects.filter(enterprise_id=enterprise_id, device_id__in=missing).values_list(
+                    "device_id", "pk"
+                )
             )
         for device, pk in found.items():
-            resolved[("d", enterprise_id, device)] = pk
-    return resolved
+            rows[("d", enterprise_id, device)] = pk
+    merged = _merged_into_locked(sorted(set(rows.values())))
+    return {key: merged[pk] or pk for key, pk in rows.items() if pk in merged}
+
+
+VISITORS_LOCK = "SELECT id, merged_into_id FROM trackers_visitor WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE"
+
+
+def _merged_into_locked(ids: list[int]) -> dict[int, int | None]:
+    if not ids:
+        return {}
+    if not is_postgresql():
+        return dict(Visitor.objects.filter(pk__in=ids).values_list("pk", "merged_into_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(VISITORS_LOCK, [ids])
+        return dict(cursor.fetchall())
 
 
 def _message_visitor(message: dict, resolved: dict) -> int | None:
@@ -442,8 +470,6 @@ def _insert_events(cursor, candidates: list[StoredEvent], received_at: dt.dateti
 
 def events_store(messages: list[dict]) -> StoreResult:
     """Store queued messages idempotently and update every derived table in one transaction."""
-    from .derived import derived_after_commit, derived_apply
-
     result = StoreResult()
     if not messages:
         return result

@@ -1,7 +1,8 @@
 """Writes of the tracking domain: visitors (TEN-3), ingestion entry points, shares, notifications.
 
 Names are stable; the CRM and WeChat apps call them:
-``visitor_identify``, ``visitor_merge``, ``visitor_merge_revert``, ``events_ingest``,
+``visitor_identify``, ``visitor_from_token``, ``visitor_contact_learn`` (all three in
+:mod:`trackers.identity`), ``visitor_merge``, ``visitor_merge_revert``, ``events_ingest``,
 ``share_forward``, ``browse_session_summarize``, ``notification_mark_read``.
 """
 
@@ -14,11 +15,17 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from enterprises.models import Enterprise
-
 from .derived import decayed, intent_points, tracking_settings
 from .figures import is_precise, read_seconds_sum
-from .hooks import VISITOR_IDENTIFIED_HOOKS, VISITOR_MERGED_HOOKS, hooks_run
+from .identity import (  # noqa: F401 - identity lives in identity.py; names stay importable here
+    TrackingError,
+    VisitorTokenInvalid,
+    visitor_contact_learn,
+    visitor_current,
+    visitor_device_ids,
+    visitor_from_token,
+    visitor_identify,
+)
 from .ingest import (  # noqa: F401 - all but EVENT_KEY_RETENTION are re-exported
     EVENT_KEY_RETENTION,
     AcceptResult,
@@ -38,16 +45,9 @@ from .models import (
     VisitorMerge,
     VisitorTag,
 )
+from .notifications import notification_create
 from .registry import kind_code, titles_for
 from .share import ShareTokenInvalid, share_token_forward, share_token_verify
-
-
-class TrackingError(ValueError):
-    """A refused tracking write; ``code`` is the stable API error code."""
-
-    def __init__(self, message: str, code: str = "VALIDATION"):
-        super().__init__(message)
-        self.code = code
 
 
 def events_ingest(*, payload: dict, client_ip: str = "", enterprise_key: str | None = None) -> AcceptResult:
@@ -56,63 +56,6 @@ def events_ingest(*, payload: dict, client_ip: str = "", enterprise_key: str | N
 
 
 # --- visitors -----------------------------------------------------------------------------
-
-
-def visitor_identify(
-    *,
-    enterprise: Enterprise,
-    unionid: str = "",
-    openid: str = "",
-    device_id: str = "",
-    nickname: str = "",
-    avatar_url: str = "",
-    phone: str = "",
-) -> Visitor:
-    """The visitor for a login (TEN-3): unionid, else openid, else the anonymous device.
-
-    An anonymous device visitor seen before is upgraded in place, or merged into the
-    already identified visitor. Two different identified people are never merged.
-    """
-    if not (unionid or openid or device_id):
-        raise TrackingError("unionid, openid or device_id is required")
-    with transaction.atomic():
-        known = None
-        if unionid:
-            known = Visitor.objects.select_for_update().filter(enterprise=enterprise, unionid=unionid).first()
-        if known is None and openid:
-            known = Visitor.objects.select_for_update().filter(enterprise=enterprise, openid=openid).first()
-            if known is not None and unionid and known.unionid and known.unionid != unionid:
-                known = None  # an openid row of someone else: never merge two identified people
-        device = None
-        if device_id:
-            device = (
-                Visitor.objects.select_for_update().filter(enterprise=enterprise, device_id=device_id).first()
-            )
-            if device is not None and device.merged_into_id:
-                device = Visitor.objects.get(pk=device.merged_into_id)
-        created = False
-        if known is None and device is not None and not device.is_identified:
-            known, device = device, None
-        if known is None:
-            known = Visitor(enterprise=enterprise)
-            created = True
-        was_identified = known.is_identified
-        known.unionid = known.unionid or unionid
-        known.openid = known.openid or openid
-        known.nickname = nickname or known.nickname
-        known.avatar_url = avatar_url or known.avatar_url
-        known.phone = phone or known.phone
-        if not known.device_id and device is None and device_id and created:
-            known.device_id = device_id
-        known.save()
-        merge = None
-        if device is not None and device.pk != known.pk and not device.is_identified:
-            merge = visitor_merge(source=device, target=known, reason="identified")
-    if known.is_identified and not was_identified:
-        hooks_run(VISITOR_IDENTIFIED_HOOKS, visitor=known, created=created)
-    if merge is not None:
-        hooks_run(VISITOR_MERGED_HOOKS, merge=merge)
-    return known
 
 
 def visitor_merge(*, source: Visitor, target: Visitor, reason: str = "identified") -> VisitorMerge:
@@ -300,7 +243,7 @@ def browse_session_summarize(*, session_id: int) -> Notification | None:
             lines.append(f"{titles[item_key]} ({kind}): {item['seconds']} s")
         visitor_name = session.visitor.nickname or f"Visitor {session.visitor_id}"
         total = sum(item["seconds"] for item in session.items.values())
-        notification = Notification.objects.create(
+        notification = notification_create(
             enterprise_id=session.enterprise_id,
             salesperson_id=session.salesperson_id,
             visitor_id=session.visitor_id,
@@ -309,9 +252,6 @@ def browse_session_summarize(*, session_id: int) -> Notification | None:
             body="\n".join(lines),
             data={"session": session.key, "items": items, "seconds": total},
         )
-    from .tasks import notification_dispatch_task
-
-    transaction.on_commit(lambda: notification_dispatch_task.delay(notification.pk))
     return notification
 
 
@@ -369,6 +309,8 @@ __all__ = [
     "events_ingest",
     "notification_mark_read",
     "share_forward",
+    "visitor_contact_learn",
+    "visitor_from_token",
     "visitor_identify",
     "visitor_merge",
     "visitor_merge_revert",

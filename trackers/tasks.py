@@ -1,4 +1,8 @@
-"""Celery tasks: drain the event queue, dispatch notifications, summarize sessions, partitions."""
+"""Celery tasks: drain the event queue, dispatch notifications, summarize sessions, partitions.
+
+The import graph is one-way: this module imports the pipeline; the pipeline never imports it
+(it schedules tasks by name through :mod:`trackers.schedule`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ import uuid
 
 from celery import shared_task
 
-from . import queue
+from . import ingest, queue, services
+from .models import Notification
+from .notifications import notification_dispatch
+from .partitions import event_partitions_ensure
 
 #: Messages (each up to 100 events) per transaction: fewer, larger transactions cost fewer round trips.
 DRAIN_CHUNK = int(os.environ.get("TRACKING_DRAIN_CHUNK", "500"))
@@ -37,8 +44,6 @@ def events_drain(max_rounds: int = 1000) -> int:
     again and the event keys make that a no-op. One drainer at a time (lock with a TTL, so
     a killed drainer's lock expires).
     """
-    from .ingest import events_store
-
     client = queue.redis_client()
     if client is None:
         return 0
@@ -57,7 +62,7 @@ def events_drain(max_rounds: int = 1000) -> int:
                     messages.append(queue.json_loads(item))
                 except ValueError:
                     queue.rejects_count({"corrupt_message": 1})
-            stored += events_store(messages).stored
+            stored += ingest.events_store(messages).stored
             keys = [queue.QUEUE_KEY, queue.DRAIN_LOCK_KEY]
             if not client.eval(TRIM_IF_OWNER, 2, *keys, owner, len(raw), drain_lock_seconds()):
                 break  # the lock expired: the drainer holding it now stores (again) and trims these
@@ -76,9 +81,6 @@ def events_drain(max_rounds: int = 1000) -> int:
 @shared_task
 def notification_dispatch_task(notification_ids: int | list[int]) -> int:
     """Send stored notifications through the registered channels (ids; missing ones skipped)."""
-    from .models import Notification
-    from .notifications import notification_dispatch
-
     if isinstance(notification_ids, int):
         notification_ids = [notification_ids]
     notifications = list(Notification.objects.filter(pk__in=notification_ids).order_by("pk"))
@@ -87,30 +89,22 @@ def notification_dispatch_task(notification_ids: int | list[int]) -> int:
 
 @shared_task
 def browse_session_summarize_task(session_id: int) -> int | None:
-    from .services import browse_session_summarize
-
-    notification = browse_session_summarize(session_id=session_id)
+    notification = services.browse_session_summarize(session_id=session_id)
     return notification.pk if notification else None
 
 
 @shared_task
 def browse_sessions_expire() -> int:
     """Beat: summarize microsite sessions idle longer than their enterprise's timeout (SITE-5)."""
-    from .services import browse_sessions_expire as expire
-
-    return expire()
+    return services.browse_sessions_expire()
 
 
 @shared_task
 def event_keys_prune_task() -> int:
     """Beat, daily: bound the replay-guard table (see services.event_keys_prune)."""
-    from .services import event_keys_prune
-
-    return event_keys_prune()
+    return services.event_keys_prune()
 
 
 @shared_task
 def event_partitions_ensure_task() -> int:
-    from .partitions import event_partitions_ensure
-
     return event_partitions_ensure(months_ahead=3)

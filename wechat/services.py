@@ -763,10 +763,22 @@ def relationship_notice(*, event_id: int) -> str:
     contact = event.contact
     title = _NOTICE_TITLES[event.kind].format(name=contact.name or contact.external_userid)
     body = f"Channel: {contact.channel.name}" if contact.channel else ""
-    try:
-        return salesperson_notice_send(
-            enterprise_id=event.enterprise_id, salesperson_id=contact.salesperson_id, title=title, body=body
-        )
-    except adapter.WeChatError as error:
-        logger.info("relationship notice not sent: %s", error)
+    if not contact.salesperson_id:
         return ""
+    # The one notification path (inbox record, then the salesperson's channel after commit).
+    from trackers.models import Notification
+    from trackers.notifications import notification_create
+
+    if Notification.objects.filter(
+        salesperson_id=contact.salesperson_id, data__relationship_event_id=event.pk
+    ).exists():
+        return "inbox"  # a re-run task: already notified
+    notification_create(
+        enterprise_id=event.enterprise_id,
+        salesperson_id=contact.salesperson_id,
+        kind=f"wecom_{event.kind}",
+        title=title,
+        body=body,
+        data={"relationship_event_id": event.pk},
+    )
+    return "inbox"
