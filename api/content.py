@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 
 import graphene
-from django.core import signing
 from django.utils.html import escape
 from graphene.types.generic import GenericScalar
 from wagtail.models import Page
@@ -34,7 +33,7 @@ from enterprises.selectors import enterprise_for_request
 from graphql import FieldNode, FragmentSpreadNode
 from sites.models import MAX_NAV_PAGES, MicrositeHomePage, MicrositeNavPage
 from sites.selectors import microsite_for
-from trackers.ingest import visitor_token_read
+from trackers.identity import VisitorTokenInvalid, visitor_from_token
 from trackers.models import Visitor
 from trackers.share import ShareTokenInvalid, share_token_verify
 
@@ -92,13 +91,10 @@ def share_salesperson(
 def request_visitor(enterprise: Enterprise, visitor_token: str | None) -> Visitor | None:
     if not visitor_token:
         return None
-    try:
-        enterprise_id, visitor_id = visitor_token_read(visitor_token)
-    except (signing.BadSignature, ValueError):
+    try:  # follows merges: forwards, likes and form leads go to the surviving person
+        return visitor_from_token(visitor_token, enterprise_id=enterprise.pk)
+    except VisitorTokenInvalid:
         raise api_error("Invalid visitor token.", FORBIDDEN) from None
-    if enterprise_id != enterprise.pk:
-        raise api_error("Visitor of another enterprise.", FORBIDDEN)
-    return Visitor.objects.filter(pk=visitor_id, enterprise=enterprise).first()
 
 
 def live_form(enterprise: Enterprise, form_id) -> LeadFormPage:
@@ -209,7 +205,7 @@ class FormFieldType(graphene.ObjectType):
         return field.field_type
 
     def resolve_choices(field, info):
-        return [c.strip() for c in (field.choices or "").splitlines() if c.strip()]
+        return field.choice_list  # split as the form validates them (commas, ，、 or lines)
 
 
 class FormType(graphene.ObjectType):

@@ -7,14 +7,12 @@ Resolvers only translate: every rule lives in ``trackers.services`` / ``trackers
 from __future__ import annotations
 
 import graphene
-from django.core import signing
 
 from api.core.errors import api_error
 from enterprises.selectors import ENTERPRISE_KEY_HEADER, scope_for_user
 from graphql import GraphQLError
 from trackers import selectors, services
-from trackers.ingest import BatchRejected, visitor_token_read
-from trackers.models import Visitor
+from trackers.ingest import BatchRejected
 from trackers.registry import UnknownKind, kind_code
 from trackers.share import share_token_make, share_url_for_token
 
@@ -414,10 +412,9 @@ class ForwardShare(graphene.Mutation):
     @staticmethod
     def mutate(root, info, token, visitor):
         try:
-            enterprise_id, visitor_id = visitor_token_read(visitor)
-        except (signing.BadSignature, ValueError):
+            forwarder = services.visitor_from_token(visitor)
+        except services.VisitorTokenInvalid:
             raise api_error("Invalid visitor token.", "FORBIDDEN") from None
-        forwarder = Visitor.objects.filter(pk=visitor_id, enterprise_id=enterprise_id).first()
         if forwarder is None:
             raise api_error("Visitor not found.", "NOT_FOUND")
         try:
@@ -443,8 +440,6 @@ class VisitorSession(graphene.Mutation):
 
     @staticmethod
     def mutate(root, info, share_token, device_id):
-        from django.db import IntegrityError
-
         from enterprises.models import Enterprise
         from trackers.ingest import DEVICE_RE, visitor_token
         from trackers.share import ShareTokenInvalid, share_token_verify
@@ -461,10 +456,9 @@ class VisitorSession(graphene.Mutation):
         key = info.context.META.get(ENTERPRISE_KEY_HEADER)
         if key and key != enterprise.public_key:
             raise api_error("The share link belongs to another enterprise.", "FORBIDDEN")
-        try:
-            visitor = services.visitor_identify(enterprise=enterprise, device_id=device_id)
-        except IntegrityError:  # the tracker's drain created the same device row meanwhile
-            visitor = services.visitor_identify(enterprise=enterprise, device_id=device_id)
+        # The device's person: its own row, or the person it was merged into after a login
+        # (never a new blank visitor); safe against the drain creating the same row meanwhile.
+        visitor = services.visitor_identify(enterprise=enterprise, device_id=device_id)
         return VisitorSession(visitor_token=visitor_token(visitor), visitor_id=visitor.pk)
 
 

@@ -8,7 +8,6 @@ signed-in session. Conversations are visible only to their two parties.
 from __future__ import annotations
 
 import graphene
-from django.core import signing
 
 from enterprises.models import Salesperson
 from enterprises.selectors import enterprise_for_request
@@ -34,20 +33,12 @@ def _visitor(info):
     token = request.META.get(VISITOR_TOKEN_HEADER, "")
     visitor = None
     if token:
-        from trackers.ingest import visitor_token_read
-        from trackers.models import Visitor
+        from trackers.services import VisitorTokenInvalid, visitor_from_token
 
         try:
-            enterprise_id, visitor_id = visitor_token_read(token)
-        except (signing.BadSignature, ValueError):
+            visitor = visitor_from_token(token)
+        except VisitorTokenInvalid:
             raise api_error("The visitor token is not valid; log in again.", "FORBIDDEN")
-        visitor = (
-            Visitor.objects.select_related("enterprise")
-            .filter(pk=visitor_id, enterprise_id=enterprise_id)
-            .first()
-        )
-        if visitor is not None and visitor.merged_into_id:
-            visitor = Visitor.objects.select_related("enterprise").get(pk=visitor.merged_into_id)
         enterprise = enterprise_for_request(request)
         if visitor is None or (enterprise is not None and enterprise.pk != visitor.enterprise_id):
             raise api_error("The visitor token is not valid here.", "FORBIDDEN")

@@ -240,9 +240,10 @@ def collision_list_view(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     _admin_only(scope)
     collisions = selectors.collision_open_list(scope=scope).select_related(
-        "lead__salesperson", "other_lead__salesperson"
+        "lead__salesperson", "other_lead__salesperson", "claimant"
     )
-    rows = [(c, (c.lead, c.other_lead)) for c in collisions]
+    # a claim (collision_claim) has one lead and a claimant instead of a second lead
+    rows = [(c, tuple(side for side in (c.lead, c.other_lead) if side is not None)) for c in collisions]
     return render(request, "crm/collisions.html", {"rows": rows, "now": timezone.now()})
 
 
@@ -259,17 +260,20 @@ def collision_resolve_view(request: HttpRequest, collision_id: int, keep_id: int
     if collision is None or keep_id not in (collision.lead_id, collision.other_lead_id):
         raise Http404
     keep = collision.lead if keep_id == collision.lead_id else collision.other_lead
-    loser = collision.other_lead if keep is collision.lead else collision.lead
+    loser = collision.other_lead if keep is collision.lead else collision.lead  # None for a claim
     context = {"collision": collision, "keep": keep, "loser": loser}
     if request.method == "POST":
         try:
             services.collision_resolve(collision=collision, keep=keep)
         except services.CrmError as error:
-            until = loser.protected_until
+            until = loser.protected_until if loser is not None else None
             messages.error(
                 request, f"{error} Protected until {until:%Y-%m-%d %H:%M}." if until else str(error)
             )
             return render(request, "crm/collision_resolve.html", context, status=400)
+        if loser is None:
+            messages.success(request, f"Kept {keep} with {keep.salesperson}; the claim is dismissed.")
+            return redirect("crm_collisions")
         messages.success(request, f"Kept {keep}; {loser} is back in the pool (cooling down).")
         return redirect("crm_collisions")
     return render(request, "crm/collision_resolve.html", context)

@@ -10,15 +10,30 @@ class CrmConfig(AppConfig):
         from cms.leadforms.services import FORM_SUBMITTED_HOOKS
         from enterprises.models import Role
         from enterprises.services import register_role_permissions
-        from trackers.hooks import NEW_LEAD_COUNTERS, VISITOR_TAGGED_HOOKS
+        from trackers.hooks import (
+            NEW_LEAD_COUNTERS,
+            VISITOR_IDENTIFIED_HOOKS,
+            VISITOR_MERGED_HOOKS,
+            VISITOR_TAGGED_HOOKS,
+        )
 
         from .selectors import lead_new_counts
-        from .services import lead_from_submission, tag_rules_on_visitor_tagged
+        from .services import (
+            lead_from_submission,
+            lead_on_visitor_identified,
+            leads_follow_merge,
+            tag_rules_on_visitor_tagged,
+        )
 
         if lead_from_submission not in FORM_SUBMITTED_HOOKS:
             FORM_SUBMITTED_HOOKS.append(lead_from_submission)
         if tag_rules_on_visitor_tagged not in VISITOR_TAGGED_HOOKS:
             VISITOR_TAGGED_HOOKS.append(tag_rules_on_visitor_tagged)
+        # CRM-1: every identified visitor is a lead; merged visitors' leads follow the merge.
+        if leads_follow_merge not in VISITOR_MERGED_HOOKS:
+            VISITOR_MERGED_HOOKS.append(leads_follow_merge)
+        if lead_on_visitor_identified not in VISITOR_IDENTIFIED_HOOKS:
+            VISITOR_IDENTIFIED_HOOKS.append(lead_on_visitor_identified)
         if lead_new_counts not in NEW_LEAD_COUNTERS:
             NEW_LEAD_COUNTERS.append(lead_new_counts)
 

@@ -117,12 +117,25 @@ class FollowUp(models.Model):
 
 
 class Collision(models.Model):
-    """撞单: the same phone claimed by two salespeople; an admin resolves it (CRM-6)."""
+    """撞单: the same customer claimed by two salespeople; an admin resolves it (CRM-6).
+
+    Either two leads with the same phone owned by two salespeople (``other_lead``), or a second
+    salesperson's claim on one person's lead (same unionid or visitor: one person is one lead),
+    ``claimant`` set and no ``other_lead``: the owner keeps it unless an admin releases it.
+    """
 
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
-    phone = models.CharField(max_length=20)
+    phone = models.CharField(max_length=20, blank=True)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="collisions")
-    other_lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    other_lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    claimant = models.ForeignKey(
+        "enterprises.Salesperson",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The salesperson whose share brought this person again while another follows them.",
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -12,6 +12,19 @@ from wagtail.contrib.forms.forms import FormBuilder
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
+#: Choices typed on one line are separated by commas: ASCII, full-width (，) or the enumeration
+#: comma (、), as Chinese editors type them. Several lines: one choice per line (commas kept).
+CHOICE_SEPARATORS = re.compile(r"[,，、]")
+
+
+def choices_split(text: str) -> list[str]:
+    """The choices of a choice field as the editor typed them; what the form renders and accepts."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if len(lines) == 1:
+        lines = [part.strip() for part in CHOICE_SEPARATORS.split(lines[0])]
+    return list(dict.fromkeys(choice for choice in lines if choice))
+
+
 def normalize_cn_mobile(value: str) -> str:
     digits = re.sub(r"[\s\-()]", "", value or "")
     for prefix in ("+86", "0086", "86"):
@@ -43,3 +56,9 @@ class LeadFormBuilder(FormBuilder):
     def create_multiline_field(self, field, options):
         options["max_length"] = 2000
         return super().create_multiline_field(field, options)
+
+    def get_formatted_field_choices(self, field):
+        return [(choice, choice) for choice in choices_split(field.choices)]
+
+    def get_formatted_field_initial(self, field):
+        return choices_split(field.default_value)

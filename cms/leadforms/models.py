@@ -8,6 +8,7 @@ visitor and the salesperson whose share brought them, for the CRM (FORM-3).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.forms.models import AbstractForm, AbstractFormField, AbstractFormSubmission
@@ -15,7 +16,8 @@ from wagtail.fields import RichTextField
 
 from cms.products.forms import EnterpriseFormPageForm
 
-from .forms import LeadFormBuilder
+from .forms import LeadFormBuilder, choices_split
+from .roles import FieldRole, role_default
 
 
 class FieldType(models.TextChoices):
@@ -35,6 +37,33 @@ class LeadFormField(AbstractFormField):
     page = ParentalKey("LeadFormPage", on_delete=models.CASCADE, related_name="form_fields")
     field_type = models.CharField("field type", max_length=16, choices=FieldType.choices)
     field_type.required_on_save = True
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=FieldRole.choices,
+        blank=True,
+        help_text=_(
+            "What the answer is for the lead: name, phone, email, company or job title. "
+            "Left empty, it is set from the field type and label when saved."
+        ),
+    )
+
+    panels = [*AbstractFormField.panels, FieldPanel("role")]
+
+    def save(self, *args, **kwargs):
+        if not self.role:
+            self.role = role_default(self.field_type, self.label)
+        super().save(*args, **kwargs)
+
+    @property
+    def effective_role(self) -> str:
+        """The chosen role; a field of an unpublished revision may not have one yet."""
+        return self.role or role_default(self.field_type, self.label)
+
+    @property
+    def choice_list(self) -> list[str]:
+        """The choices as rendered and validated (commas, full-width commas, 、 or lines)."""
+        return choices_split(self.choices)
 
 
 class LeadFormPage(AbstractForm):

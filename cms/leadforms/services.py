@@ -15,7 +15,9 @@ from django.db import transaction
 
 from enterprises.models import Enterprise, Salesperson
 
+from .forms import normalize_cn_mobile
 from .models import FieldType, LeadFormPage, LeadFormSubmission
+from .roles import FieldRole
 
 #: Callables ``hook(submission)`` run after a submission is stored, inside its transaction.
 #: The CRM appends its lead maker here in its AppConfig.ready() (FORM-3). Explicit, ordered.
@@ -85,6 +87,42 @@ def _coerce(data: Mapping, name: str, field_type: str):
     return str(value)
 
 
+@dataclass
+class Contact:
+    """The answers of a submission whose fields have a contact role (FORM-3)."""
+
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    company: str = ""
+    job_title: str = ""
+
+
+CONTACT_LIMITS = {"name": 80, "phone": 20, "email": 254, "company": 120, "job_title": 80}
+
+
+def submission_contact(submission: LeadFormSubmission) -> Contact:
+    """Name, phone, email, company and job title of a submission, by the roles of its form's fields.
+
+    The first non-empty answer per role counts; a phone typed in a text field is normalized
+    like the phone field type (+86, spaces and dashes removed).
+    """
+    data = submission.form_data or {}
+    contact = Contact()
+    for form_field in submission.page.specific.form_fields.all():
+        role = form_field.effective_role
+        if role == FieldRole.OTHER or getattr(contact, role):
+            continue
+        value = data.get(form_field.clean_name)
+        if isinstance(value, list | tuple):
+            value = "、".join(str(item) for item in value)
+        value = str(value or "").strip()
+        if role == FieldRole.PHONE:
+            value = normalize_cn_mobile(value)
+        setattr(contact, role, value[: CONTACT_LIMITS[role]])
+    return contact
+
+
 def form_submission_store(
     *,
     form_page: LeadFormPage,
@@ -105,6 +143,12 @@ def form_submission_store(
         )
         for hook in FORM_SUBMITTED_HOOKS:
             hook(submission)
+        if visitor is not None:
+            contact = submission_contact(submission)
+            if contact.phone or contact.name:
+                from trackers.services import visitor_contact_learn
+
+                visitor_contact_learn(visitor=visitor, phone=contact.phone, name=contact.name)
     return submission
 
 
