@@ -28,6 +28,7 @@ from cms.files.models import SalesFile
 from cms.leadforms.models import LeadFormPage
 from cms.leadforms.services import form_submit
 from cms.products.models import Product
+from cms.zh_search import search_queryset, substring_q
 from enterprises.models import Enterprise, Salesperson
 from enterprises.selectors import enterprise_for_request
 from graphql import FieldNode, FragmentSpreadNode
@@ -50,6 +51,7 @@ from .core.loaders import (
 )
 
 MAX_PAGE_SIZE = 50
+SEARCH_DESCRIPTION = "Words to find in the title or description; Chinese matches any part of a word."
 
 # --- request context ------------------------------------------------------------------------
 
@@ -873,13 +875,22 @@ class ContentQueries(graphene.ObjectType):
         first=graphene.Int(default_value=20, description=f"At most {MAX_PAGE_SIZE}."),
         after=graphene.String(),
         category_id=graphene.ID(),
+        search=graphene.String(description=SEARCH_DESCRIPTION),
     )
     card = graphene.Field(CardType, **SHARE_ARGS)
     product = graphene.Field(ProductType, id=graphene.ID(required=True))
-    products = graphene.List(ProductType, first=graphene.Int(default_value=20))
+    products = graphene.List(
+        ProductType,
+        first=graphene.Int(default_value=20),
+        search=graphene.String(description=SEARCH_DESCRIPTION),
+    )
     form = graphene.Field(FormType, id=graphene.ID(required=True))
     file = graphene.Field(FileType, id=graphene.ID(required=True))
-    files = graphene.List(FileType, first=graphene.Int(default_value=20))
+    files = graphene.List(
+        FileType,
+        first=graphene.Int(default_value=20),
+        search=graphene.String(description=SEARCH_DESCRIPTION),
+    )
 
     def resolve_microsite(root, info, share_token=None, salesperson_id=None):
         enterprise = request_enterprise(info)
@@ -914,7 +925,7 @@ class ContentQueries(graphene.ObjectType):
         salesperson = share_salesperson(info, enterprise, share_token, salesperson_id)
         return ArticleType.from_view(info, article_effective_view(article=article, salesperson=salesperson))
 
-    def resolve_articles(root, info, first=20, after=None, category_id=None):
+    def resolve_articles(root, info, first=20, after=None, category_id=None, search=None):
         enterprise = request_enterprise(info)
         if not 0 < first <= MAX_PAGE_SIZE:
             raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
@@ -924,7 +935,10 @@ class ContentQueries(graphene.ObjectType):
         after_id = _after_id(after)
         if after_id:
             articles = articles.filter(pk__lt=after_id)
-        rows = list(articles[: first + 1])
+        if search and search.strip():
+            rows = search_queryset(articles, search[:100], fields=["title", "summary"], limit=first + 1)
+        else:
+            rows = list(articles[: first + 1])
         page = with_covers(info, rows[:first])
         return ArticleConnection(
             edges=[ArticleEdge(cursor=_cursor(a), node=a) for a in page],
@@ -953,14 +967,15 @@ class ContentQueries(graphene.ObjectType):
             raise not_found("Product not found.")
         return product
 
-    def resolve_products(root, info, first=20):
+    def resolve_products(root, info, first=20, search=None):
         enterprise = request_enterprise(info)
         if not 0 < first <= MAX_PAGE_SIZE:
             raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
-        return with_covers(info, list(
-            Product.objects.filter(enterprise=enterprise, is_active=True)
-            .order_by("sort_order", "name")[:first]
-        ))
+        products = Product.objects.filter(enterprise=enterprise, is_active=True)
+        products = products.order_by("sort_order", "name")
+        if search and search.strip():
+            products = products.filter(substring_q(["name", "description"], search[:100]))
+        return with_covers(info, list(products[:first]))
 
     def resolve_form(root, info, id):
         return live_form(request_enterprise(info), id)
@@ -972,14 +987,17 @@ class ContentQueries(graphene.ObjectType):
             raise not_found("File not found.")
         return file
 
-    def resolve_files(root, info, first=20):
+    def resolve_files(root, info, first=20, search=None):
         enterprise = request_enterprise(info)
         if not 0 < first <= MAX_PAGE_SIZE:
             raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
-        return with_covers(info, list(
+        files = (
             SalesFile.objects.filter(enterprise=enterprise, owner__isnull=True)
-            .select_related("document", "image").order_by("-created_at")[:first]
-        ))
+            .select_related("document", "image").order_by("-created_at")
+        )
+        if search and search.strip():
+            files = files.filter(substring_q(["title", "description"], search[:100]))
+        return with_covers(info, list(files[:first]))
 
 
 # --- mutations ------------------------------------------------------------------------------

@@ -43,7 +43,8 @@ class LeadViewSet(EnterpriseSnippetViewSet):
         "updated_at",
     ]
     list_filter = ["pool", "is_customer", "source"]
-    search_fields = ["name", "phone", "company"]
+    # A salesperson's name finds their leads (substring, so Chinese names match in part).
+    search_fields = ["name", "phone", "company", "salesperson__display_name"]
     panels = [
         FieldPanel(name)
         for name in ["name", "phone", "company", "pool", "pool_reason", "is_customer", "note", "tags"]

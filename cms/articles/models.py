@@ -11,6 +11,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
+from wagtail.search import index
 
 from api.core.preview import ClientPreviewMixin
 from blocks.blocks import ComponentStreamBlock
@@ -159,6 +160,8 @@ class ArticlePage(ClientPreviewMixin, Page):
             heading="Date",
         ),
     ]
+    # Title and summary in the search index (Chinese-aware on PostgreSQL, cms/zh_search.py).
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.AutocompleteField("summary")]
 
     class Meta:
         verbose_name = "article"
