@@ -151,17 +151,21 @@ def _run(request, lead: Lead, call, success: str, form=None, action="", title=""
 
 
 def lead_release_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    """Back to the to-assign pool (owner or admin); open collisions on it are resolved."""
+    """Back to the to-assign pool (owner or admin); open collisions on it are resolved.
+
+    Lands on the lead list: a released lead has no owner, so its page is out of a salesperson's scope.
+    """
     _, lead = _lead_or_404(request, lead_id)
     form = ReasonForm(request.POST or None)
     title = f"Release {lead} back to the pool"
     if request.method == "POST" and form.is_valid():
-        return _run(
-            request,
-            lead,
-            lambda: services.lead_release(lead=lead, reason=form.cleaned_data["reason"]),
-            "Released to the pool.",
-        )
+        try:
+            services.lead_release(lead=lead, reason=form.cleaned_data["reason"])
+        except services.CrmError as error:
+            messages.error(request, str(error))
+            return _confirm(request, lead, action="release", title=title, form=form, status=400)
+        messages.success(request, f"{lead} released to the pool.")
+        return redirect("wagtailsnippets_crm_lead:list")
     return _confirm(request, lead, action="release", title=title, form=form)
 
 

@@ -299,6 +299,36 @@ def test_library_filters_by_category_state_and_owner(
     assert "Shares" in body and "Created" in body
 
 
+@pytest.mark.parametrize("who", ["admin_a", "salesperson_a", "superuser"])
+def test_library_search_stays_in_scope_with_filters_and_ordering(
+    request, login, who, enterprise_a, salesperson_a, two_enterprises, django_user_model
+):
+    # the search backend was handed the scope's filter on `library` (not indexed): 500 for everyone
+    if who == "superuser":
+        user = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-2026")
+        client = request.getfixturevalue("client")
+        client.force_login(user)
+    else:
+        person = request.getfixturevalue(who)
+        client = login(getattr(person, "user", person))
+    response = client.get("/admin/articles_library/", {"q": "article"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Alpha enterprise article" in body and "Alpha mine article" in body
+    assert "Platform hot article" in body
+    assert ("Beta enterprise article" in body) == (who == "superuser")
+    assert ("Alpha other salesperson article" in body) == (who != "salesperson_a")
+    only_hot = client.get("/admin/articles_library/", {"q": "Platform"}).content.decode()
+    assert "Platform hot article" in only_hot and "Alpha enterprise article" not in only_hot
+    filtered = client.get("/admin/articles_library/", {"q": "Alpha", "library": Library.PERSONAL})
+    assert filtered.status_code == 200
+    body = filtered.content.decode()
+    assert "Alpha mine article" in body and "Alpha enterprise article" not in body
+    for ordering in ("library", "-created_at", "title"):
+        ordered = client.get("/admin/articles_library/", {"q": "Alpha", "ordering": ordering})
+        assert ordered.status_code == 200 and "Alpha mine article" in ordered.content.decode()
+
+
 def test_copy_hot_article_from_the_admin(login, admin_a, enterprise_a, two_enterprises):
     client = login(admin_a)
     hot = two_enterprises["hot"]

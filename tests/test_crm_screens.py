@@ -184,6 +184,18 @@ def test_release_confirmation_then_release(login, lead_a, salesperson_a):
     assert (lead_a.salesperson, lead_a.pool, lead_a.pool_reason) == (None, Pool.TO_ASSIGN, "not my region")
 
 
+@pytest.mark.parametrize("who", ["owner", "admin_a"])
+def test_release_lands_on_the_lead_list_with_a_message(request, login, lead_a, who):
+    # the owner loses sight of a released lead: going back to its page was a bare 404
+    client = login(_people(request, who))
+    response = client.post(reverse("crm_lead_release", args=[lead_a.pk]), {"reason": ""}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("wagtailsnippets_crm_lead:list")
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == ["Wang Wu released to the pool."]
+    assert Lead.objects.get(pk=lead_a.pk).pool == Pool.TO_ASSIGN
+
+
 def test_move_needs_a_reason_and_goes_both_ways(login, lead_a, salesperson_a):
     client = login(salesperson_a.user)
     url = reverse("crm_lead_move", args=[lead_a.pk])

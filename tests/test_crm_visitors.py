@@ -132,6 +132,56 @@ def test_opening_a_visitor_out_of_scope_is_404(request, login, visitors, who):
     assert not VisitorSeen.objects.exists()
 
 
+ROLE_SEES = {
+    "superuser": ["b-visitor", "card-fan", "colleagues", "hot-lead", "stale"],
+    "owner": ["card-fan", "colleagues", "hot-lead", "stale"],
+    "admin": ["card-fan", "colleagues", "hot-lead", "stale"],
+    "manager": ["colleagues"],
+    "salesperson": ["card-fan", "hot-lead", "stale"],
+    "operator": [],
+}
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_SEES))
+def test_every_role_lists_filters_and_sorts_visitors(
+    role, client, visitors, enterprise_a, salesperson_a, other_salesperson_a, django_user_model
+):
+    """The screen answered 500 for every user on SQLite (PostgreSQL-only SQL); here on PostgreSQL."""
+    from enterprises import services as people
+    from enterprises.models import Role
+
+    from .factories import make_member
+
+    if role == "superuser":
+        user = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-2026")
+    elif role == "manager":
+        team = people.department_create(enterprise=enterprise_a, name="Team")
+        other_salesperson_a.department = team
+        other_salesperson_a.save(update_fields=["department"])
+        user = make_member(enterprise_a, Role.SALESPERSON, username="boss")
+        team.managers.add(user)
+    elif role == "salesperson":
+        user = salesperson_a.user
+    else:
+        user = make_member(enterprise_a, Role(role), username=f"the-{role}")
+    client.force_login(user)
+    url = reverse("crm_visitors")
+    assert sorted(_names(client.get(url))) == ROLE_SEES[role]
+    week_ago = (timezone.now() - dt.timedelta(days=7)).date().isoformat()
+    today = timezone.now().date().isoformat()
+    for intent in ("", "none", "low", "medium", "high"):
+        for order in ("last_visit", "card_views", "article_views"):
+            for seen in ("", "yes", "no"):
+                query = {"intent": intent, "order": order, "seen": seen, "source": "article"}
+                names = _names(client.get(url, {**query, "since": week_ago, "until": today}))
+                assert set(names) <= set(ROLE_SEES[role]) - {"stale", "card-fan"}
+    high = _names(client.get(url, {"intent": "high", "order": "article_views"}))
+    assert high == (["hot-lead"] if "hot-lead" in ROLE_SEES[role] else [])
+    if ROLE_SEES[role]:
+        first = client.get(url, {"order": "card_views"}).context["visitors"][0]
+        assert str(first) == ("card-fan" if "card-fan" in ROLE_SEES[role] else ROLE_SEES[role][0])
+
+
 def test_bad_filters_are_form_errors_not_500(login, visitors, salesperson_a):
     response = login(salesperson_a.user).get(
         reverse("crm_visitors"), {"since": "yesterday", "intent": "extreme", "page": "-3", "order": "x"}

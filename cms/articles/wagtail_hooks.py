@@ -68,6 +68,22 @@ class ArticleIndexView(IndexView):
             articles_visible_to(scope_for_user(self.request.user)).filter(depth__gt=1)
         )
 
+    def search_queryset(self, queryset):
+        """Search only among the scoped, filtered rows, handed to the search backend as an id list.
+
+        The backend can only filter on indexed fields: the scope (``library``, ``enterprise``) and
+        the listing filters (category, owner…) are not, and answered a FilterFieldError (500).
+        """
+        if not self.is_searching:
+            return queryset
+        ids = list(queryset.order_by().values_list("pk", flat=True))
+        candidates = self.annotate_queryset(ArticlePage.objects.filter(pk__in=ids))
+        if not self.is_explicitly_ordered:
+            return candidates.autocomplete(self.search_query, order_by_relevance=True)
+        # A chosen column (library, owner, shares…) need not be indexed either: order in the database.
+        found = [page.pk for page in candidates.autocomplete(self.search_query)]
+        return queryset.filter(pk__in=found)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         pages = list(context.get("object_list") or [])
