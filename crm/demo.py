@@ -14,7 +14,28 @@ from . import services
 from .models import Collision, FollowUp, Lead, MarketingTask, Pool, Tag, TagRule, Task
 
 POOLS = [Pool.POTENTIAL, Pool.TO_ASSIGN, Pool.FOLLOWING]
-NAMES = ["Li Lei", "Han Meimei", "Wang Fang", "Zhang Wei", "Liu Yang", "Chen Jing", "Zhao Min", "Sun Hao"]
+SURNAMES = "刘陈杨黄赵周吴徐孙马朱胡郭何林罗高郑梁谢"
+GIVEN = ["建国", "晓燕", "志强", "丽娟", "海涛", "雪梅", "国栋", "春花", "振华", "秀英", "明辉", "慧敏"]
+COMPANIES = [
+    "常州第二水厂",
+    "苏州新区自来水公司",
+    "无锡恒达化工有限公司",
+    "上海金桥物业管理有限公司",
+    "南通海安食品有限公司",
+    "杭州滨江热电有限公司",
+    "嘉兴华丰纺织有限公司",
+]
+FOLLOW_UPS = [
+    "已发送产品目录，客户要求报价。",
+    "电话沟通：现有水泵用了十年，夏天电费高，想了解变频改造。",
+    "上门测量了泵房尺寸，下周出方案。",
+    "客户在比价，强调交期和质保，已发案例给他参考。",
+    "约了周四带技术顾问去现场。",
+]
+
+
+def _name(n: int) -> str:
+    return SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
 
 
 def _phone(enterprise_id: int, n: int) -> str:
@@ -26,10 +47,8 @@ def seed_content(context) -> None:
     salespeople = list(context.salespeople)
     if not salespeople:
         return
-    vip, _ = Tag.objects.get_or_create(enterprise=enterprise, group="Level", name="VIP")
-    Tag.objects.get_or_create(
-        enterprise=enterprise, group="Behaviour", name="Read 3+ articles", automatic=True
-    )
+    vip, _ = Tag.objects.get_or_create(enterprise=enterprise, group="客户等级", name="VIP")
+    Tag.objects.get_or_create(enterprise=enterprise, group="行为", name="阅读 3 篇以上", automatic=True)
     now = timezone.now()
     for n in range(60):
         phone = _phone(enterprise.pk, n)
@@ -39,9 +58,9 @@ def seed_content(context) -> None:
         lead = Lead.objects.create(
             enterprise=enterprise,
             phone=phone,
-            name=f"{NAMES[n % len(NAMES)]} {n}",
+            name=_name(n),
             source="demo",
-            company=f"Demo Industry {n % 7}",
+            company=COMPANIES[n % len(COMPANIES)],
             pool=pool,
         )
         if pool == Pool.FOLLOWING:
@@ -55,17 +74,17 @@ def seed_content(context) -> None:
                 lead=lead,
                 salesperson=lead.salesperson,
                 status=FollowUp.Status.INTERESTED if n % 2 else FollowUp.Status.CONTACTED,
-                content="Sent the product brochure; asked for a quote.",
+                content=FOLLOW_UPS[n % len(FOLLOW_UPS)],
                 next_at=now + dt.timedelta(days=1 + n % 5),
                 reminded_at=None,
             )
     if len(salespeople) > 1 and not Collision.objects.filter(enterprise=enterprise).exists():
         clash = _phone(enterprise.pk, 999)
         services.lead_upsert(
-            enterprise=enterprise, salesperson=salespeople[0], phone=clash, name="Clash Co A"
+            enterprise=enterprise, salesperson=salespeople[0], phone=clash, name="周经理（恒达化工）"
         )
         services.lead_upsert(
-            enterprise=enterprise, salesperson=salespeople[1], phone=clash, name="Clash Co B"
+            enterprise=enterprise, salesperson=salespeople[1], phone=clash, name="周先生"
         )
     if not Task.objects.filter(enterprise=enterprise).exists():
         first_customer = Lead.objects.filter(
@@ -73,23 +92,23 @@ def seed_content(context) -> None:
         ).first()
         services.task_issue(
             enterprise=enterprise,
-            title="Call back this week",
+            title="本周回访：确认报价反馈",
             assignees=salespeople[:1],
             lead=first_customer,
             due_at=now + dt.timedelta(days=3),
         )
         services.task_issue(
             enterprise=enterprise,
-            title="Send the new price list",
+            title="把 2026 新价目表发给重点客户",
             assignees=salespeople,
             due_at=now + dt.timedelta(days=5),
         )
         services.task_issue(
-            enterprise=enterprise, title="Update my notes", assignees=salespeople[:1], personal=True
+            enterprise=enterprise, title="整理本月拜访记录", assignees=salespeople[:1], personal=True
         )
     MarketingTask.objects.get_or_create(
         enterprise=enterprise,
-        title="Share the spring launch card",
+        title="新品季：每人转发名片 3 次",
         defaults={
             "target_kind": TargetKind.CARD,
             "target_id": salespeople[0].pk,
@@ -103,7 +122,7 @@ def seed_content(context) -> None:
 
     _link_demo_visitors(enterprise, salespeople)
     hot, _ = Tag.objects.get_or_create(
-        enterprise=enterprise, group="Behaviour", name="High intent", automatic=True
+        enterprise=enterprise, group="行为", name="高意向", automatic=True
     )
     TagRule.objects.get_or_create(
         enterprise=enterprise, tag=hot, kind=TagRule.Kind.INTENT, defaults={"threshold": 5}

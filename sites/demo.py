@@ -12,11 +12,16 @@ from cms.demo_images import demo_picture
 from .models import MicrositeHomePage, MicrositeNavPage, PhonePolicy
 
 NAV = [
-    ("首页推荐", "featured", "Our best picks this season."),
-    ("产品中心", "products", "Everything we make."),
-    ("资料下载", "downloads", "Brochures and price lists."),
-    ("新闻动态", "news", "What's new at the company."),
-    ("联系我们", "contact", "Talk to a consultant."),
+    ("首页推荐", "featured", "本季主推：节能水泵、不锈钢阀门和 EC 风机，附真实客户案例。"),
+    ("产品中心", "products", "水泵、阀门、风机、控制面板与安装保养服务，一站配齐。"),
+    ("资料下载", "downloads", "公司介绍、2026 产品目录和报价单，随时转发给客户。"),
+    ("新闻动态", "news", "新品发布、展会回顾和行业资讯。"),
+    ("联系我们", "contact", "留下电话，专属顾问 30 分钟内回电。"),
+]
+SLIDES = [
+    ("节能水泵 S1 新品上市", "永磁变频 · 省电 30%"),
+    ("为三千家工厂降低能耗", "水厂 · 化工 · 楼宇"),
+    ("全国 30 个服务网点", "24 小时上门"),
 ]
 
 
@@ -28,14 +33,18 @@ def seed_content(context) -> None:
     enterprise = context.enterprise
     home = MicrositeHomePage.objects.get(pk=enterprise.site.root_page_id)
     banner = [
-        demo_picture(enterprise, f"Banner {n}", size=(1080, 480), top=colour, text=f"{enterprise.name} {n}")
-        for n, colour in enumerate([(20, 110, 180), (180, 60, 60), (40, 150, 90)], start=1)
+        demo_picture(
+            enterprise, f"Banner {n}", size=(1080, 480), top=colour, text=text, caption=caption, jpeg=True
+        )
+        for n, (colour, (text, caption)) in enumerate(
+            zip([(20, 110, 180), (180, 60, 60), (40, 150, 90)], SLIDES, strict=True), start=1
+        )
     ]
     if not home.body:
         home.theme_colour = "#1a73e8"
-        home.logo = demo_picture(enterprise, "Logo", size=(200, 200), top=(26, 115, 232), text="LOGO")
+        home.logo = demo_picture(enterprise, "Logo", size=(200, 200), top=(26, 115, 232), text="华川")
         home.phone_policy = PhonePolicy.ON_CONSULT
-        home.share_description = f"{enterprise.name}: products, news and consultants."
+        home.share_description = f"{enterprise.name}：节能水泵、阀门与风机，专属顾问在线服务。"
         home.body = [
             {
                 "type": "carousel",
@@ -43,7 +52,7 @@ def seed_content(context) -> None:
                     "slides": [
                         {
                             "image": image.pk,
-                            "caption": f"Slide {n}",
+                            "caption": SLIDES[n - 1][0],
                             "link": _url_link("https://example.com/"),
                         }
                         for n, image in enumerate(banner, start=1)
@@ -51,16 +60,22 @@ def seed_content(context) -> None:
                     "autoplay_seconds": 4,
                 },
             },
-            {"type": "title_bar", "value": {"title": "关于我们", "subtitle": "About us"}},
-            {"type": "rich_text", "value": f"<p><b>{enterprise.name}</b> makes pumps, valves and fans.</p>"},
+            {"type": "title_bar", "value": {"title": "关于我们", "subtitle": "十八年只做流体设备"}},
+            {
+                "type": "rich_text",
+                "value": f"<p><b>{enterprise.name}</b>成立于 2008 年，专注工业水泵、阀门与节能风机，"
+                "两座智能工厂年产水泵十二万台，服务全国三千多家水厂、化工厂和商业楼宇。</p>"
+                "<ul><li>国家高新技术企业，专利 86 项</li><li>一级能效认证产品</li>"
+                "<li>整机质保两年，核心部件五年</li></ul>",
+            },
             {"type": "divider", "value": {"style": "line", "height": 16}},
-            {"type": "image", "value": {"image": banner[0].pk, "caption": "Our factory"}},
+            {"type": "image", "value": {"image": banner[0].pk, "caption": "常州二号智能工厂总装车间"}},
             {
                 "type": "video",
                 "value": {
                     "url": "https://example.com/intro.mp4",
                     "poster": banner[1].pk,
-                    "title": "Company intro",
+                    "title": "三分钟了解华川",
                 },
             },
             {"type": "contact", "value": {"label": "立即咨询", "action": "consult", "style": "floating"}},
@@ -74,7 +89,7 @@ def seed_content(context) -> None:
             slug=slug,
             share_description=share,
             icon=demo_picture(
-                enterprise, f"Icon {slug}", size=(96, 96), top=(60, 60, 60), text=slug[:2].upper()
+                enterprise, f"Icon {slug}", size=(96, 96), top=(26, 115, 232), text=title[:2]
             ),
             body=[
                 {"type": "title_bar", "value": {"title": title}},
@@ -95,8 +110,8 @@ def fill_content_blocks(context, *, articles, category) -> None:
     enterprise = context.enterprise
     home = MicrositeHomePage.objects.get(pk=enterprise.site.root_page_id)
     products = list(Product.objects.filter(enterprise=enterprise).order_by("sort_order")[:4])
-    files = list(SalesFile.objects.filter(enterprise=enterprise)[:2])
-    form = LeadFormPage.objects.descendant_of(home).first()
+    files = list(SalesFile.objects.filter(enterprise=enterprise, owner__isnull=True).order_by("pk")[:2])
+    form = LeadFormPage.objects.descendant_of(home).order_by("path").first()
     extra = {
         "featured": [
             {
@@ -133,6 +148,19 @@ def fill_content_blocks(context, *, articles, category) -> None:
         "contact": ([{"type": "form", "value": {"form": form.pk, "title": "预约演示"}}] if form else [])
         + [{"type": "contact", "value": {"label": "电话咨询", "action": "call", "style": "inline"}}],
     }
+    home_blocks = [
+        {"type": "title_bar", "value": {"title": "热门产品", "subtitle": "工厂直供 · 全国联保"}},
+        *extra["products"],
+        *extra["featured"],
+        *[{"type": "file", "value": {"file": f.pk, "title": f.title}} for f in files[:1]],
+        *([{"type": "form", "value": {"form": form.pk, "title": "获取报价"}}] if form else []),
+    ]
+    have = {block.block_type for block in home.body}
+    if not {"products", "articles", "file", "form"} & have:
+        body = list(home.body.raw_data)
+        contact = [b for b in body if b["type"] == "contact"]
+        home.body = [*[b for b in body if b["type"] != "contact"], *home_blocks, *contact]
+        home.save_revision().publish()
     for page in MicrositeNavPage.objects.child_of(home):
         blocks = extra.get(page.slug) or []
         have = {block.block_type for block in page.body}

@@ -13,7 +13,10 @@ def seed_content(context) -> None:
     enterprise = context.enterprise
     template = card_template_get_or_create(enterprise=enterprise)
     if not template.enterprise_intro:
-        template.enterprise_intro = f"{enterprise.name}: pumps, valves and fans since 2001."
+        template.enterprise_intro = (
+            f"{enterprise.name}创立于2008年，专注工业水泵、阀门与节能风机，"
+            "服务全国三千多家水厂、化工与楼宇客户。"
+        )
         template.default_intro = "您好，很高兴为您服务。"
         template.default_tags = "专业,靠谱,响应快"
         template.save()
@@ -23,11 +26,11 @@ def seed_content(context) -> None:
         if card.title:
             continue  # already filled by an earlier run
         card.title = TITLES[number % len(TITLES)]
-        card.email = card.email or f"{salesperson.user.username}@example.com"
-        card.address = "上海市浦东新区世纪大道 100 号"
-        card.photo = demo_picture(
+        card.email = card.email or salesperson.user.email or f"{salesperson.user.username}@example.com"
+        card.address = "上海市浦东新区世纪大道 100 号 华川大厦 18 楼"
+        card.photo = salesperson.avatar or demo_picture(
             enterprise, f"Avatar {salesperson.pk}", size=(300, 300), top=(200, 140, 90),
-            text=salesperson.display_name[:1],
+            text=salesperson.display_name[-2:],
         )
         card.products.set(products)
         card.save()

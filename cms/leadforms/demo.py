@@ -6,7 +6,7 @@ from .services import leadform_create
 FORMS = [
     ("获取报价", "get-a-quote", [
         {"label": "姓名", "field_type": "singleline", "required": True},
-        {"label": "手机", "field_type": "phone", "required": True, "help_text": "11-digit mobile number"},
+        {"label": "手机", "field_type": "phone", "required": True, "help_text": "11 位手机号"},
         {"label": "邮箱", "field_type": "email", "required": False},
         {"label": "采购数量", "field_type": "number", "required": False},
         {"label": "感兴趣的产品", "field_type": "checkboxes", "required": False,
