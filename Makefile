@@ -1,13 +1,12 @@
 .PHONY: run test lint bench
 
-# Set up everything and serve the demo on http://127.0.0.1:8000 (SQLite, eager Celery).
+# Set up everything and serve the demo on http://127.0.0.1:8000: PostgreSQL and Redis with their
+# data in .demo/, a Celery worker with beat, the seeded demo enterprise. Ctrl-C stops them all.
 run:
-	scripts/bootstrap.sh run
-	.venv/bin/python manage.py migrate --noinput
-	.venv/bin/python manage.py seed_demo
-	.venv/bin/python manage.py runserver 127.0.0.1:8000
+	scripts/run.sh
 
-# Set up everything and run the whole suite on real PostgreSQL, Redis and Chromium.
+# Set up everything and run the whole suite on real PostgreSQL, Redis and Chromium (it includes
+# tests/test_production_smoke.py: collectstatic and gunicorn with the production settings).
 test:
 	scripts/bootstrap.sh test
 	.venv/bin/ruff check .

@@ -1,4 +1,8 @@
-"""The Celery app: configured from Django settings under the CELERY_ namespace."""
+"""The Celery app: configured from Django settings under the CELERY_ namespace.
+
+Like the WSGI entry point it defaults to the production settings; `make run` and the tests set
+DJANGO_SETTINGS_MODULE themselves.
+"""
 
 import gc
 import os
@@ -6,7 +10,7 @@ import os
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.production")
 
 app = Celery("cms")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -32,15 +32,29 @@ def _settings_in_subprocess(module: str, env: dict[str, str], expr: str) -> str:
     return result.stdout.strip()
 
 
-def test_settings_default_to_sqlite_and_eager_celery_without_env():
+def test_settings_without_database_url_load_but_refuse_queries_and_celery_is_eager():
     out = _settings_in_subprocess(
         "cms.settings.dev", {},
         "s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG, "
         "s.CACHES['default']['BACKEND']",
     )
-    assert "sqlite3" in out
-    assert "True, True" in out
+    assert "sqlite" not in out
+    assert "'cms.settings.no_database', True, True" in out
     assert "LocMemCache" in out
+    with pytest.raises(subprocess.CalledProcessError) as excinfo:
+        _settings_in_subprocess(
+            "cms.settings.dev", {},
+            "__import__('django.db').db.connection.cursor()",
+        )
+    assert "OperationalError: DATABASE_URL is not set" in excinfo.value.stderr
+
+
+def test_settings_refuse_a_database_url_that_is_not_postgresql(tmp_path):
+    with pytest.raises(subprocess.CalledProcessError) as excinfo:
+        _settings_in_subprocess(
+            "cms.settings.dev", {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}, "s.DATABASES"
+        )
+    assert "DATABASE_URL must point at PostgreSQL" in excinfo.value.stderr
 
 
 def test_settings_follow_environment_variables(tmp_path):
@@ -75,9 +89,7 @@ def test_celery_is_configured_for_safe_retries():
 
 
 @pytest.mark.django_db
-def test_tests_run_on_postgresql_when_database_url_points_there():
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        pytest.skip("DATABASE_URL is not PostgreSQL")
+def test_tests_run_on_postgresql():
     assert connection.vendor == "postgresql"
 
 

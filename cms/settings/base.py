@@ -116,13 +116,25 @@ TEMPLATES = [
     },
 ]
 
-# Database: a SQLite file unless DATABASE_URL says otherwise.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
-    )
-}
+# Database: PostgreSQL only (row-level security, partitioned tracking tables, COPY ingest), from
+# DATABASE_URL. Unset: settings still load (commands that never query keep working) and the
+# first query fails saying what to set (cms/settings/no_database). `make run` and `make test`
+# start a local PostgreSQL and set it.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0"))
+        )
+    }
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must point at PostgreSQL (postgres://…), not {DATABASE_URL.split(':', 1)[0]}:"
+        )
+else:
+    DATABASES = {"default": {"ENGINE": "cms.settings.no_database"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

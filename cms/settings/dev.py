@@ -1,4 +1,4 @@
-"""Local development: DEBUG on, SQLite and eager Celery unless the environment says otherwise."""
+"""Development: DEBUG on; PostgreSQL from DATABASE_URL (`make run` sets it); Celery eager without Redis."""
 
 import os
 
