@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail.admin.widgets import AdminDateTimeInput
 
@@ -95,7 +96,7 @@ def lead_followup_add_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 def lead_tag_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Add (``add=<tag id>``) or remove (``remove=<tag id>``) one enterprise tag."""
-    _, lead = _lead_or_404(request, lead_id)
+    _scope, lead = _lead_or_404(request, lead_id)
     tags = Tag.objects.filter(enterprise_id=lead.enterprise_id)
     add, remove = request.POST.get("add", ""), request.POST.get("remove", "")
     tag = tags.filter(pk=int(add or remove)).first() if (add or remove).isdigit() else None
@@ -155,7 +156,7 @@ def lead_release_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
     Lands on the lead list: a released lead has no owner, so its page is out of a salesperson's scope.
     """
-    _, lead = _lead_or_404(request, lead_id)
+    _scope, lead = _lead_or_404(request, lead_id)
     form = ReasonForm(request.POST or None)
     title = f"Release {lead} back to the pool"
     if request.method == "POST" and form.is_valid():
@@ -164,14 +165,14 @@ def lead_release_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         except services.CrmError as error:
             messages.error(request, str(error))
             return _confirm(request, lead, action="release", title=title, form=form, status=400)
-        messages.success(request, f"{lead} released to the pool.")
+        messages.success(request, _("%(lead)s released to the pool.") % {"lead": lead})
         return redirect("wagtailsnippets_crm_lead:list")
     return _confirm(request, lead, action="release", title=title, form=form)
 
 
 def lead_move_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Following ↔ eliminated with a reason (CRM-3)."""
-    _, lead = _lead_or_404(request, lead_id)
+    _scope, lead = _lead_or_404(request, lead_id)
     initial = {"pool": Pool.ELIMINATED if lead.pool != Pool.ELIMINATED else Pool.FOLLOWING}
     form = MoveForm(request.POST or None, initial=initial)
     title = f"Move {lead}"
@@ -190,7 +191,7 @@ def lead_move_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 
 def lead_convert_view(request: HttpRequest, lead_id: int) -> HttpResponse:
-    _, lead = _lead_or_404(request, lead_id)
+    _scope, lead = _lead_or_404(request, lead_id)
     if request.method == "POST":
         return _run(request, lead, lambda: services.lead_convert(lead=lead), "Converted to a customer.")
     return _confirm(request, lead, action="convert", title=f"Convert {lead} to a customer")
