@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 
@@ -15,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from wagtail.images import get_image_model
 
 
+@functools.lru_cache(maxsize=32)
 def _font(size: int):
     from cms.posters.services import _font as cjk_font
 
@@ -22,20 +24,16 @@ def _font(size: int):
 
 
 def _gradient(size, top, bottom) -> Image.Image:
-    width, height = size
-    image = Image.new("RGB", size, top)
-    draw = ImageDraw.Draw(image)
-    for y in range(height):
-        t = y / max(1, height - 1)
-        colour = tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
-        draw.line([(0, y), (width, y)], fill=colour)
-    return image
+    """Top-to-bottom gradient: Pillow's 256-step ramp stretched and used as a mask (no per-line loop)."""
+    ramp = Image.linear_gradient("L").resize(size)
+    return Image.composite(Image.new("RGB", size, bottom), Image.new("RGB", size, top), ramp)
 
 
 def _shapes(image: Image.Image, seed: int) -> Image.Image:
     """Blurred translucent circles and a band: looks like a designed banner, not a flat fill."""
-    width, height = image.size
-    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    full = image.size
+    width, height = max(1, full[0] // 4), max(1, full[1] // 4)
+    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     for n in range(4):
         r = int(min(width, height) * (0.25 + 0.12 * ((seed + n) % 3)))
@@ -46,7 +44,7 @@ def _shapes(image: Image.Image, seed: int) -> Image.Image:
         [(0, int(height * 0.78)), (width, int(height * 0.62)), (width, height), (0, height)],
         fill=(0, 0, 0, 40),
     )
-    layer = layer.filter(ImageFilter.GaussianBlur(radius=max(2, min(width, height) // 60)))
+    layer = layer.filter(ImageFilter.GaussianBlur(radius=max(1, min(width, height) // 60))).resize(full)
     return Image.alpha_composite(image.convert("RGBA"), layer).convert("RGB")
 
 
@@ -59,9 +57,7 @@ def render_picture(
     if text:
         font_size = min(height // 3, max(20, int(width * 0.8 / max(1, len(text)))))
         y = height // 2 - (font_size // 2 if caption else 0)
-        draw.text(
-            (width // 2 + 2, y + 2), text, font=_font(font_size), fill=(0, 0, 0, 90), anchor="mm"
-        )
+        draw.text((width // 2 + 2, y + 2), text, font=_font(font_size), fill=(0, 0, 0, 90), anchor="mm")
         draw.text((width // 2, y), text, font=_font(font_size), fill=(255, 255, 255), anchor="mm")
         if caption:
             small = max(14, min(font_size // 2, int(width * 0.9 / max(1, len(caption)))))
@@ -102,9 +98,7 @@ def demo_picture(
     return model.objects.create(
         title=title,
         collection=enterprise.collection,
-        file=ImageFile(
-            io.BytesIO(buffer.getvalue()), name=f"demo-{enterprise.slug}-{number}.{extension}"
-        ),
+        file=ImageFile(io.BytesIO(buffer.getvalue()), name=f"demo-{enterprise.slug}-{number}.{extension}"),
     )
 
 
