@@ -10,8 +10,8 @@ added later are covered without a migration in their app.
 :class:`RowLevelSecurityMiddleware` sets both values with ``SET LOCAL`` (``set_config(..., true)``)
 inside a transaction wrapping the request; :func:`enterprise_scope` and :func:`bypass` do the same
 for tasks and scripts. The policy binds only roles that are neither the tables' owner nor superuser
-nor ``BYPASSRLS``: in production the app connects as such a role (docs/deploy.md). On SQLite, or with
-``RLS_ENABLED = False``, everything here is a no-op.
+nor ``BYPASSRLS``: in production the app connects as such a role (docs/deploy.md). With
+``RLS_ENABLED = False`` everything here is a no-op.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ DEFAULT_SKIP_PATHS = ("/t/", "/static/", "/media/", "/healthz/")
 
 
 def rls_active() -> bool:
-    return connection.vendor == "postgresql" and getattr(settings, "RLS_ENABLED", True)
+    return getattr(settings, "RLS_ENABLED", True)
 
 
 def rls_tables() -> list[str]:
@@ -67,8 +67,6 @@ def policies_apply(*, using: str = "default") -> list[str]:
     from django.db import connections
 
     conn = connections[using]
-    if conn.vendor != "postgresql":
-        return []
     existing = set(conn.introspection.table_names())
     applied = []
     with conn.cursor() as cursor:

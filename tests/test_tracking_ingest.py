@@ -419,8 +419,6 @@ def test_a_worker_killed_mid_batch_loses_no_event(short_drain_lock, celery_worke
 def test_events_land_in_monthly_partitions_on_postgresql(client, salesperson_a):
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("partitioning is PostgreSQL only; SQLite keeps a plain table")
     post_batch(client, token_for(salesperson_a), [event("open")])
     with connection.cursor() as cursor:
         cursor.execute("SELECT relkind FROM pg_class WHERE relname = 'trackers_event'")

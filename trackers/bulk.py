@@ -1,18 +1,10 @@
-"""Multi-row writes: one statement per table with arrays on PostgreSQL (``unnest``), VALUES lists on SQLite.
+"""Multi-row writes: one statement per table with one array per column (PostgreSQL ``unnest``).
 
 Passing one array per column keeps the statement text constant, so the driver does not
 parse a huge query and PostgreSQL plans it once.
 """
 
 from __future__ import annotations
-
-from django.db import connection
-
-SQLITE_CHUNK = 500
-
-
-def is_postgresql() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def unnest_source(columns: list[tuple[str, str]], rows: list[tuple]) -> tuple[str, list]:
@@ -30,19 +22,6 @@ def bulk_insert(
     if not rows:
         return []
     names = ", ".join(name for name, _type in columns)
-    fetched: list = []
-    if is_postgresql():
-        source, params = unnest_source(columns, rows)
-        cursor.execute(f"INSERT INTO {table} ({names}) {source} {suffix}", params)
-        return cursor.fetchall() if "RETURNING" in suffix else []
-    width = len(columns)
-    for start in range(0, len(rows), SQLITE_CHUNK):
-        part = rows[start : start + SQLITE_CHUNK]
-        placeholders = ",".join(["(" + ",".join(["%s"] * width) + ")"] * len(part))
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) VALUES {placeholders} {suffix}",
-            [value for row in part for value in row],
-        )
-        if "RETURNING" in suffix:
-            fetched.extend(cursor.fetchall())
-    return fetched
+    source, params = unnest_source(columns, rows)
+    cursor.execute(f"INSERT INTO {table} ({names}) {source} {suffix}", params)
+    return cursor.fetchall() if "RETURNING" in suffix else []

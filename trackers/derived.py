@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from enterprises.models import Salesperson
 
 from . import queue
-from .bulk import bulk_insert, is_postgresql, unnest_source
+from .bulk import bulk_insert, unnest_source
 from .figures import event_read_seconds, is_precise
 from .hooks import FORM_SUBMITTED_HOOKS, VISITOR_TAGGED_HOOKS, hooks_run
 from .models import (
@@ -112,11 +112,11 @@ def _day(moment: dt.datetime) -> dt.date:
 
 
 def _least(a: str, b: str) -> str:
-    return f"LEAST({a}, {b})" if connection.vendor == "postgresql" else f"MIN({a}, {b})"
+    return f"LEAST({a}, {b})"
 
 
 def _greatest(a: str, b: str) -> str:
-    return f"GREATEST({a}, {b})" if connection.vendor == "postgresql" else f"MAX({a}, {b})"
+    return f"GREATEST({a}, {b})"
 
 
 COUNTER_TYPE = "bigint"
@@ -349,9 +349,6 @@ def _visitor_totals(events: list, salespeople: set[int], weights: dict) -> None:
         visitor.last_event_at = max(latest, visitor.last_event_at) if visitor.last_event_at else latest
         changed.append(visitor)
     if not changed:
-        return
-    if not is_postgresql():
-        Visitor.objects.bulk_update(changed, VISITOR_FIELDS, batch_size=500)
         return
     columns = [("id", "bigint")] + [(name, VISITOR_FIELD_TYPES[name]) for name in VISITOR_FIELDS]
     source, params = unnest_source(

@@ -23,7 +23,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import queue
-from .bulk import bulk_insert, is_postgresql
 from .derived import derived_after_commit, derived_apply
 from .models import EventType, TargetKind, Visitor
 from .registry import UnknownKind, kind_code, targets_readable
@@ -347,8 +346,6 @@ VISITORS_LOCK = "SELECT id, merged_into_id FROM trackers_visitor WHERE id = ANY(
 def _merged_into_locked(ids: list[int]) -> dict[int, int | None]:
     if not ids:
         return {}
-    if not is_postgresql():
-        return dict(Visitor.objects.filter(pk__in=ids).values_list("pk", "merged_into_id"))
     with connection.cursor() as cursor:
         cursor.execute(VISITORS_LOCK, [ids])
         return dict(cursor.fetchall())
@@ -428,44 +425,25 @@ def _insert_events(cursor, candidates: list[StoredEvent], received_at: dt.dateti
     ``candidates`` hold each (enterprise, event id) once. PostgreSQL: binary ``COPY`` into a
     temporary staging table, one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` into the keys and
     one ``INSERT … SELECT`` into the events (no Python row objects on the way back unless some
-    keys already existed). SQLite: two multi-row INSERTs.
+    keys already existed).
     """
     if not candidates:
         return []
-    if is_postgresql():
-        cursor.execute(STAGE_DDL)
-        with cursor.copy(f"COPY {STAGE_TABLE} ({EVENT_NAMES}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(STAGE_TYPES)
-            for row in candidates:
-                copy.write_row(_event_tuple(row))
-        cursor.execute(STAGE_KEYS, [len(candidates)])
-        new_keys = cursor.fetchone()[0]
-        if new_keys is None:
-            cursor.execute(STAGE_EVENTS, [received_at])
-            cursor.execute(STAGE_EMPTY)
-            return candidates
-        cursor.execute(STAGE_EVENTS_NEW, [received_at, new_keys])
+    cursor.execute(STAGE_DDL)
+    with cursor.copy(f"COPY {STAGE_TABLE} ({EVENT_NAMES}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(STAGE_TYPES)
+        for row in candidates:
+            copy.write_row(_event_tuple(row))
+    cursor.execute(STAGE_KEYS, [len(candidates)])
+    new_keys = cursor.fetchone()[0]
+    if new_keys is None:
+        cursor.execute(STAGE_EVENTS, [received_at])
         cursor.execute(STAGE_EMPTY)
-        fresh_keys = set(new_keys)
-        return [row for row in candidates if f"{row.enterprise_id}:{row.event_id}" in fresh_keys]
-    new_keys = {
-        (int(enterprise_id), event_id)
-        for enterprise_id, event_id in bulk_insert(
-            cursor,
-            "trackers_eventkey",
-            [("enterprise_id", "bigint"), ("event_id", "varchar"), ("occurred_at", "timestamptz")],
-            [(row.enterprise_id, row.event_id, row.occurred_at) for row in candidates],
-            "ON CONFLICT DO NOTHING RETURNING enterprise_id, event_id",
-        )
-    }
-    fresh = [row for row in candidates if (row.enterprise_id, row.event_id) in new_keys]
-    bulk_insert(
-        cursor,
-        "trackers_event",
-        [*EVENT_COLUMNS, ("received_at", "timestamptz")],
-        [(*_event_tuple(row), received_at) for row in fresh],
-    )
-    return fresh
+        return candidates
+    cursor.execute(STAGE_EVENTS_NEW, [received_at, new_keys])
+    cursor.execute(STAGE_EMPTY)
+    fresh_keys = set(new_keys)
+    return [row for row in candidates if f"{row.enterprise_id}:{row.event_id}" in fresh_keys]
 
 
 def events_store(messages: list[dict]) -> StoreResult:

@@ -1,7 +1,4 @@
-"""Monthly partitions of the event table on PostgreSQL (TRK-2).
-
-SQLite (the demo) keeps a plain table; every function here is a no-op there.
-"""
+"""Monthly partitions of the event table on PostgreSQL (TRK-2)."""
 
 from __future__ import annotations
 
@@ -62,8 +59,6 @@ def month_partitions_sql(start: dt.date, months: int) -> list[str]:
 def event_partitions_ensure(*, months_back: int = 0, months_ahead: int = 3, using=None) -> int:
     """Create missing monthly partitions around today; returns how many statements ran."""
     conn = using or connection
-    if conn.vendor != "postgresql":
-        return 0
     today = dt.date.today()
     start = _month_start(today)
     for _ in range(months_back):

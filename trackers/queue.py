@@ -1,6 +1,7 @@
 """The Redis side of ingestion: the event queue, rate-limit counters and reject counters.
 
-Without REDIS_URL (the SQLite demo) there is no queue and batches are stored in the request.
+Without REDIS_URL (a development shell; `make run` and production have Redis) there is no
+queue and batches are stored in the request.
 """
 
 from __future__ import annotations

@@ -33,12 +33,6 @@ def _all_leads(request):
 urlpatterns = [path("rls-probe/", _all_leads)]
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row-level security is PostgreSQL's")
-
-
 @contextmanager
 def restricted_role():
     """The session runs as a non-owner, non-superuser role for the block (production's app role)."""

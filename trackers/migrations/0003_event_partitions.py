@@ -1,4 +1,4 @@
-"""PostgreSQL only: make the event table partitioned by month (SQLite keeps the plain table)."""
+"""Make the event table partitioned by month."""
 
 from django.db import migrations
 
@@ -6,8 +6,6 @@ from trackers.partitions import CREATE_PARTITIONED, event_partitions_ensure
 
 
 def partition(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(CREATE_PARTITIONED)
     event_partitions_ensure(months_back=24, months_ahead=12, using=schema_editor.connection)

@@ -2,22 +2,20 @@
 
 - Drop ``event_ent_time_idx`` (enterprise_id, occurred_at): on PostgreSQL the primary key
   (enterprise_id, occurred_at, id) already serves those scans, so it only cost every insert a b-tree.
-- PostgreSQL only: the event key's ``event_id`` compares bytewise (``COLLATE "C"``). Equality is
+- The event key's ``event_id`` compares bytewise (``COLLATE "C"``). Equality is
   unchanged (deterministic collations compare bytes anyway), the unique index just stops calling
-  the locale's strcoll on every insert. The Django state keeps no collation (SQLite has no "C").
+  the locale's strcoll on every insert. The Django state keeps no collation.
 """
 
 from django.db import migrations
 
 
 def key_collation_c(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute('ALTER TABLE trackers_eventkey ALTER COLUMN event_id TYPE varchar(64) COLLATE "C"')
+    schema_editor.execute('ALTER TABLE trackers_eventkey ALTER COLUMN event_id TYPE varchar(64) COLLATE "C"')
 
 
 def key_collation_default(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE trackers_eventkey ALTER COLUMN event_id TYPE varchar(64) COLLATE \"default\"")
+    schema_editor.execute("ALTER TABLE trackers_eventkey ALTER COLUMN event_id TYPE varchar(64) COLLATE \"default\"")
 
 
 class Migration(migrations.Migration):
