@@ -236,3 +236,108 @@ def test_admin_assign_screen_round_robin_and_tenancy(
     assert sorted(owners.count(p.pk) for p in people) == [2, 2]
     foreign.refresh_from_db()
     assert foreign.salesperson is None
+
+
+# --- issue 17: one person is one lead (CRM-1), claims are collisions, leads follow merges ----------
+
+
+def _quote_form(enterprise):
+    from cms.leadforms.services import leadform_create
+
+    page = leadform_create(
+        enterprise=enterprise,
+        title="获取报价",
+        fields=[
+            {"label": "姓名", "field_type": "singleline", "required": True},
+            {"label": "手机", "field_type": "phone", "required": True},
+        ],
+    )
+    names = {f.label: f.clean_name for f in page.form_fields.all()}
+    return page, (lambda name, phone: {names["姓名"]: name, names["手机"]: phone})
+
+
+def test_identified_visitor_becomes_a_lead_in_the_pool(enterprise_a):
+    from trackers.services import visitor_identify
+
+    visitor = visitor_identify(enterprise=enterprise_a, unionid="u-pool", nickname="Wang")
+    lead = Lead.objects.get()
+    assert (lead.unionid, lead.visitor, lead.name, lead.salesperson, lead.pool) == (
+        "u-pool",
+        visitor,
+        "Wang",
+        None,
+        Pool.POTENTIAL,
+    )
+    # a second login changes nothing
+    visitor_identify(enterprise=enterprise_a, unionid="u-pool")
+    assert Lead.objects.count() == 1
+
+
+def test_unionid_learned_later_reaches_the_lead_and_a_second_salesperson_claim_is_a_collision(
+    enterprise_a, salesperson_a, other_salesperson_a
+):
+    from cms.leadforms.services import form_submit
+    from crm.models import Collision
+    from trackers.models import Notification
+    from trackers.services import visitor_identify
+
+    page, answers = _quote_form(enterprise_a)
+    # given an H5 visitor (no WeChat identity yet) who asked A for a quote
+    anonymous = visitor_identify(enterprise=enterprise_a, device_id="device-h5-later")
+    quote = answers("李雷", "13800138000")
+    assert form_submit(form_page=page, data=quote, visitor=anonymous, salesperson=salesperson_a).ok
+    lead = Lead.objects.get()
+    assert (lead.salesperson, lead.phone, lead.unionid) == (salesperson_a, "13800138000", "")
+    # when the same device later logs in to the mini-program
+    person = visitor_identify(enterprise=enterprise_a, unionid="u-later", device_id="device-h5-later")
+    # then the unionid reached the existing lead
+    lead.refresh_from_db()
+    assert (lead.unionid, lead.visitor_id) == ("u-later", person.pk)
+    # when B's share brings the same person to the form again
+    assert form_submit(form_page=page, data=quote, visitor=person, salesperson=other_salesperson_a).ok
+    # then still one lead, kept by A, and B's claim is a collision both are told about
+    assert Lead.objects.count() == 1
+    lead.refresh_from_db()
+    assert lead.salesperson == salesperson_a
+    collision = Collision.objects.get(resolved_at__isnull=True)
+    assert (collision.lead, collision.claimant, collision.other_lead) == (lead, other_salesperson_a, None)
+    warned = set(Notification.objects.filter(kind="collision").values_list("salesperson_id", flat=True))
+    assert warned == {salesperson_a.pk, other_salesperson_a.pk}
+    # and the admin keeps it with A (or releases it, which resolves the claim)
+    services.collision_resolve(collision=collision, keep=lead)
+    lead.refresh_from_db()
+    assert lead.salesperson == salesperson_a and Collision.objects.get().resolved_at is not None
+
+
+def test_merged_visitor_lead_follows_to_the_person_and_its_timeline_shows_events(
+    client, enterprise_a, salesperson_a, admin_a
+):
+    from cms.leadforms.services import form_submit
+    from enterprises.selectors import scope_for_user
+    from tests.tracking_factories import event, post_batch, token_for
+    from trackers.selectors import visitor_timeline
+    from trackers.services import visitor_identify
+
+    page, answers = _quote_form(enterprise_a)
+    # given a person known from the mini-program (their lead waits in the pool)
+    person = visitor_identify(enterprise=enterprise_a, unionid="u-merge")
+    # and an anonymous H5 device that read an article and asked A for a quote
+    read = [event("open"), event("heartbeat", seconds=12)]
+    post_batch(client, token_for(salesperson_a), read, device="device-merge-1")
+    device = visitor_identify(enterprise=enterprise_a, device_id="device-merge-1")
+    quote = answers("Ann", "13900139000")
+    assert form_submit(form_page=page, data=quote, visitor=device, salesperson=salesperson_a).ok
+    assert Lead.objects.count() == 2
+    # when the person logs in on that device (the device is merged into the person)
+    visitor_identify(enterprise=enterprise_a, unionid="u-merge", device_id="device-merge-1")
+    # then one lead remains, kept by A, pointing at the surviving visitor
+    lead = Lead.objects.get()
+    assert (lead.visitor_id, lead.salesperson, lead.unionid, lead.phone) == (
+        person.pk,
+        salesperson_a,
+        "u-merge",
+        "13900139000",
+    )
+    # and its timeline shows the device's events
+    timeline = visitor_timeline(scope=scope_for_user(admin_a), visitor=lead.visitor)
+    assert {entry.type for entry in timeline} >= {"open", "heartbeat"}

@@ -165,3 +165,138 @@ def test_other_enterprise_and_salespeople_cannot_edit_the_form(login, admin_b, s
         assert response.status_code in (302, 403, 404)
     form_page.refresh_from_db()
     assert form_page.title == "Get a quote"
+
+
+# --- issue 16/17: choices typed with commas, field roles (FORM-3) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["水泵,阀门,风机", "水泵，阀门，风机", "水泵、阀门、风机", "水泵\n阀门\n风机", " 水泵 , 阀门，风机 "],
+)
+def test_choices_typed_with_commas_render_and_submit(enterprise_a, client, typed):
+    # given a choice field typed as the help text says (the issue's exact input first)
+    page = leadform_create(
+        enterprise=enterprise_a,
+        title="Interest",
+        fields=[{"label": "感兴趣的产品", "field_type": "checkboxes", "required": True, "choices": typed}],
+    )
+    field = page.form_fields.get()
+    # then the API shows three options
+    import json
+
+    response = client.post(
+        "/graphql/",
+        data=json.dumps(
+            {
+                "query": "query($id: ID!) { form(id: $id) { fields { name choices } } }",
+                "variables": {"id": page.pk},
+            }
+        ),
+        content_type="application/json",
+        HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key,
+    )
+    assert response.json()["data"]["form"]["fields"] == [
+        {"name": field.clean_name, "choices": ["水泵", "阀门", "风机"]}
+    ]
+    # and picking two of them is accepted
+    result = form_submit(form_page=page, data={field.clean_name: ["阀门", "风机"]})
+    assert result.ok, result.errors
+    assert LeadFormSubmission.objects.get().form_data[field.clean_name] == ["阀门", "风机"]
+
+
+def test_a_choice_line_keeps_its_commas_when_choices_are_on_lines():
+    from cms.leadforms.forms import choices_split
+
+    assert choices_split("北京，朝阳\n上海") == ["北京，朝阳", "上海"]
+    assert choices_split("") == []
+
+
+@pytest.mark.parametrize(
+    ("field_type", "label", "role"),
+    [
+        ("singleline", "姓名", "name"),
+        ("singleline", "您的称呼", "name"),
+        ("singleline", "名字", "name"),
+        ("singleline", "Full name", "name"),
+        ("singleline", "手机", "phone"),
+        ("singleline", "联系电话", "phone"),
+        ("singleline", "联系方式", "phone"),
+        ("number", "Mobile", "phone"),
+        ("phone", "备用号码", "phone"),
+        ("email", "Anything", "email"),
+        ("singleline", "邮箱", "email"),
+        ("singleline", "公司名称", "company"),
+        ("singleline", "Company name", "company"),
+        ("singleline", "工作单位", "company"),
+        ("singleline", "职位", "job_title"),
+        ("singleline", "Job title", "job_title"),
+        ("singleline", "Headphones you own", "other"),
+        ("singleline", "备注", "other"),
+        ("radio", "姓名", "other"),
+        ("date", "Phone day", "other"),
+    ],
+)
+def test_field_role_defaults_from_type_and_label(field_type, label, role):
+    from cms.leadforms.roles import role_default
+
+    assert role_default(field_type, label) == role
+
+
+def test_chosen_role_wins_and_saved_fields_get_a_role(form_page):
+    from cms.leadforms.models import LeadFormField
+
+    roles = dict(form_page.form_fields.values_list("label", "role"))
+    assert (roles["Name"], roles["Mobile"], roles["Email"], roles["Plan"]) == (
+        "name",
+        "phone",
+        "email",
+        "other",
+    )
+    chosen = LeadFormField.objects.create(
+        page=form_page, label="备注", field_type="singleline", role="company"
+    )
+    assert LeadFormField.objects.get(pk=chosen.pk).role == "company"
+
+
+def test_data_migration_sets_roles_by_the_same_rule(form_page):
+    import importlib
+
+    from django.apps import apps
+
+    from cms.leadforms.models import LeadFormField
+
+    LeadFormField.objects.filter(page=form_page).update(role="")
+    migration = importlib.import_module("cms.leadforms.migrations.0003_field_role")
+    migration.roles_set(apps, None)
+    roles = dict(form_page.form_fields.values_list("label", "role"))
+    assert (roles["Name"], roles["Mobile"], roles["Message"]) == ("name", "phone", "other")
+
+
+def test_chinese_labelled_form_gives_the_lead_and_the_visitor_name_and_phone(enterprise_a, salesperson_a):
+    """FORM-3 with the demo's own 获取报价 form: keys like u624bu673a, found by their roles."""
+    from cms.leadforms.demo import FORMS
+    from crm.models import Lead
+
+    title, slug, fields = FORMS[0]
+    page = leadform_create(enterprise=enterprise_a, title=title, slug=slug, fields=fields)
+    names = {f.label: f.clean_name for f in page.form_fields.all()}
+    visitor = Visitor.objects.create(enterprise=enterprise_a, device_id="device-h5-quote")
+    # when an H5 visitor of salesperson A submits it
+    result = form_submit(
+        form_page=page,
+        data={names["姓名"]: "王小明", names["手机"]: "138 0013 8000", names["感兴趣的产品"]: ["阀门"]},
+        visitor=visitor,
+        salesperson=salesperson_a,
+    )
+    assert result.ok, result.errors
+    # then the lead has the name and phone, and so does the visitor
+    lead = Lead.objects.get()
+    assert (lead.name, lead.phone, lead.salesperson, lead.visitor) == (
+        "王小明",
+        "13800138000",
+        salesperson_a,
+        visitor,
+    )
+    visitor.refresh_from_db()
+    assert (visitor.nickname, visitor.phone) == ("王小明", "13800138000")

@@ -177,3 +177,98 @@ def test_intent_decays_with_the_half_life_and_form_submission_is_high(client, sa
     post_batch(client, token_for(salesperson_a, "form", 4), [event("form_submit")])
     visitor.refresh_from_db()
     assert visitor_intent(visitor, now=timezone.now()).level == "high"
+
+
+# --- issue 17: one person, every device, tokens that follow merges ---------------------------------
+
+
+def _gql(client, enterprise, query, variables):
+    import json
+
+    response = client.post(
+        "/graphql/",
+        data=json.dumps({"query": query, "variables": variables}),
+        content_type="application/json",
+        HTTP_X_ENTERPRISE_KEY=enterprise.public_key,
+    )
+    return response.json()
+
+
+SESSION = """mutation($share: String!, $device: String!) {
+  visitorSession(shareToken: $share, deviceId: $device) { visitorToken visitorId } }"""
+
+
+def test_h5_session_on_a_logged_in_device_is_the_person_not_a_new_blank_visitor(client, salesperson_a):
+    enterprise = salesperson_a.enterprise
+    # given a mini-program login on this device (and another device of the same person)
+    person = visitor_identify(enterprise=enterprise, unionid="U-h5", device_id="device-mp-0001")
+    visitor_identify(enterprise=enterprise, unionid="U-h5", device_id="device-mp-0002")
+    count = Visitor.objects.count()
+    # when H5 pages opened on either device ask for their session, twice
+    ids = {
+        _gql(client, enterprise, SESSION, {"share": token_for(salesperson_a), "device": device})["data"][
+            "visitorSession"
+        ]["visitorId"]
+        for device in ("device-mp-0001", "device-mp-0002", "device-mp-0001", "device-mp-0002")
+    }
+    # then it is always the person, and no visitor row was added
+    assert ids == {str(person.pk)}
+    assert Visitor.objects.count() == count
+
+
+def test_one_person_two_devices_is_one_visitor_with_both_device_ids(client, salesperson_a):
+    from trackers.services import visitor_device_ids
+
+    enterprise = salesperson_a.enterprise
+    # given the person logged in on their phone
+    person = visitor_identify(enterprise=enterprise, unionid="U-two", device_id="device-phone-01")
+    # when their tablet, never seen before, logs in before sending anything
+    again = visitor_identify(enterprise=enterprise, unionid="U-two", device_id="device-tablet-1")
+    # then it is the same visitor and the tablet's id is recorded
+    assert again.pk == person.pk
+    assert visitor_device_ids(person) == ["device-phone-01", "device-tablet-1"]
+    # and the tablet's first batch (device id only) is credited to the person
+    post_batch(client, token_for(salesperson_a), [event("open")], device="device-tablet-1")
+    person.refresh_from_db()
+    assert person.opens == 1
+    assert Visitor.objects.filter(enterprise=enterprise, merged_into__isnull=True).count() == 1
+
+
+def test_every_token_resolver_follows_merges(client, salesperson_a):
+    """visitor_from_token is the one resolver: forwards, form leads and likes go to the person."""
+    from cms.leadforms.services import leadform_create
+    from trackers.models import ShareForward
+    from trackers.services import visitor_from_token
+
+    enterprise = salesperson_a.enterprise
+    # given an H5 visitor token issued to an anonymous device, which later logged in
+    anonymous = visitor_identify(enterprise=enterprise, device_id="device-h5-token")
+    old_token = visitor_token(anonymous)
+    person = visitor_identify(enterprise=enterprise, unionid="U-known")
+    visitor_identify(enterprise=enterprise, unionid="U-known", device_id="device-h5-token")
+    assert visitor_from_token(old_token).pk == person.pk
+    # when the old token forwards a share and submits a form through GraphQL
+    forwarded = _gql(
+        client,
+        enterprise,
+        """mutation($t: String!, $v: String!) { forwardShare(token: $t, visitor: $v) { share { token } } }""",
+        {"t": token_for(salesperson_a), "v": old_token},
+    )
+    assert "errors" not in forwarded, forwarded
+    assert ShareForward.objects.get().forwarder_id == person.pk
+    phone_field = {"label": "手机", "field_type": "phone", "required": True}
+    form = leadform_create(enterprise=enterprise, title="Quote", fields=[phone_field])
+    submitted = _gql(
+        client,
+        enterprise,
+        """mutation($id: ID!, $data: GenericScalar!, $v: String) {
+             submitForm(formId: $id, data: $data, visitorToken: $v) { ok submissionId } }""",
+        {"id": form.pk, "data": {form.form_fields.get().clean_name: "13800138000"}, "v": old_token},
+    )
+    assert submitted["data"]["submitForm"]["ok"], submitted
+    # then both were attributed to the surviving person
+    from cms.leadforms.models import LeadFormSubmission
+
+    assert LeadFormSubmission.objects.get().visitor_id == person.pk
+    person.refresh_from_db()
+    assert person.phone == "13800138000"
