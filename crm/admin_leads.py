@@ -277,7 +277,11 @@ def collision_resolve_view(request: HttpRequest, collision_id: int, keep_id: int
             )
             return render(request, "crm/collision_resolve.html", context, status=400)
         if loser is None:
-            messages.success(request, f"Kept {keep} with {keep.salesperson}; the claim is dismissed.")
+            messages.success(
+                request,
+                _("Kept %(lead)s with %(owner)s; the claim is dismissed.")
+                % {"lead": keep, "owner": keep.salesperson},
+            )
             return redirect("crm_collisions")
         messages.success(request, f"Kept {keep}; {loser} is back in the pool (cooling down).")
         return redirect("crm_collisions")

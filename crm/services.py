@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from enterprises.models import Enterprise, Salesperson
 
@@ -242,13 +243,15 @@ def collision_claim(*, lead: Lead, claimant: Salesperson) -> Collision:
         lead=lead,
         salesperson=lead.salesperson,
         kind="collision",
-        title=f"Collision: {lead} came again through {claimant}'s share",
+        title=gettext("Collision: %(lead)s came again through %(claimant)s's share")
+        % {"lead": lead, "claimant": claimant},
     )
     _notify(
         lead=lead,
         salesperson=claimant,
         kind="collision",
-        title=f"Collision: {lead} is already followed by {lead.salesperson}",
+        title=gettext("Collision: %(lead)s is already followed by %(owner)s")
+        % {"lead": lead, "owner": lead.salesperson},
     )
     return collision
 
@@ -293,7 +296,8 @@ def collision_resolve(*, collision: Collision, keep: Lead, now: dt.datetime | No
     now = now or timezone.now()
     if collision.claimant_id is not None:  # a claim on one lead: the owner keeps it
         if keep.pk != collision.lead_id:
-            raise CrmError("VALIDATION", "Keep the claimed lead, or release it to give it to the claimant.")
+            message = gettext("Keep the claimed lead, or release it to give it to the claimant.")
+            raise CrmError("VALIDATION", message)
         collision.resolved_at = now
         collision.resolution = f"kept lead {keep.pk}; claim by {collision.claimant} dismissed"[:200]
         collision.save(update_fields=["resolved_at", "resolution"])

@@ -25,6 +25,7 @@ import logging
 from django.core import signing
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from .hooks import VISITOR_IDENTIFIED_HOOKS, VISITOR_MERGED_HOOKS, hooks_run
 from .models import Visitor
@@ -137,7 +138,8 @@ def visitor_identify(
             break
         except (_Retry, IntegrityError) as error:
             if attempt == IDENTIFY_ATTEMPTS:
-                raise TrackingError("the visitor changed concurrently; try again", "CONFLICT") from error
+                message = gettext("The visitor changed meanwhile; try again.")
+                raise TrackingError(message, "CONFLICT") from error
         except DatabaseError as error:  # a deadlock victim: the other transaction went through
             if attempt == IDENTIFY_ATTEMPTS or "deadlock" not in str(error).lower():
                 raise

@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FieldRole(models.TextChoices):
-    NAME = "name", _("Name")
-    PHONE = "phone", _("Phone")
-    EMAIL = "email", _("Email")
-    COMPANY = "company", _("Company")
-    JOB_TITLE = "job_title", _("Job title")
-    OTHER = "other", _("Other")
+    NAME = "name", pgettext_lazy("field role", "Name")
+    PHONE = "phone", pgettext_lazy("field role", "Phone")
+    EMAIL = "email", pgettext_lazy("field role", "Email")
+    COMPANY = "company", pgettext_lazy("field role", "Company")
+    JOB_TITLE = "job_title", pgettext_lazy("field role", "Job title")
+    OTHER = "other", pgettext_lazy("field role", "Other")
 
 
 #: Checked in this order: "公司名称" / "company name" is a company, "联系人电话" a phone.
