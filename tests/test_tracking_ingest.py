@@ -426,3 +426,13 @@ def test_events_land_in_monthly_partitions_on_postgresql(client, salesperson_a):
         cursor.execute("SELECT tableoid::regclass::text FROM trackers_event")
         [partition] = cursor.fetchone()
     assert partition.startswith("trackers_event_2") and partition != "trackers_event_default"
+
+
+def test_queue_json_writes_translatable_text_as_its_string():
+    # Notification data carries item titles, some of them gettext_lazy proxies (orjson refused them,
+    # which failed every drain and seed_demo).
+    from django.utils.translation import gettext_lazy
+
+    from trackers.queue import json_dumps, json_loads
+
+    assert json_loads(json_dumps({"title": gettext_lazy("Visitor")})) == {"title": "Visitor"}

@@ -17,13 +17,14 @@ try:  # orjson parses and writes the queue's JSON several times faster; the stdl
     json_loads = orjson.loads
 
     def json_dumps(value) -> bytes:
-        return orjson.dumps(value)
+        # default=str: translatable titles (gettext_lazy proxies) are written as their text.
+        return orjson.dumps(value, default=str)
 
 except ImportError:  # pragma: no cover - orjson is pinned in requirements.txt
     json_loads = json.loads
 
     def json_dumps(value) -> bytes:
-        return json.dumps(value, separators=(",", ":")).encode()
+        return json.dumps(value, separators=(",", ":"), default=str).encode()
 
 
 QUEUE_KEY = "trk:events"
