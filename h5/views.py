@@ -40,30 +40,35 @@ def share_open(request: HttpRequest, token: str) -> HttpResponse:
     enterprise = Enterprise.objects.filter(pk=context.enterprise_id, is_active=True).first()
     if enterprise is None:
         return render(request, "h5/not_found.html", status=404)
-    operation = KIND_OPERATIONS.get(context.kind)
-    poster = _poster(context) if context.kind == "poster" else None
-    if context.kind == "poster" and poster is None:
-        return render(request, "h5/not_found.html", status=404)
+    kind, target_id, content_token = context.kind, context.target_id, token
+    if context.kind == "poster":
+        # POST-3: a poster's QR code opens what it advertises; events keep the poster token, so the
+        # visit is credited to the poster (its scans, acquisitions) and its salesperson.
+        target = _poster_target(context)
+        if target is None:
+            return render(request, "h5/not_found.html", status=404)
+        kind, target_id, content_token = target
+    operation = KIND_OPERATIONS.get(kind)
     config = {
         "token": token,
-        "kind": context.kind,
-        "id": str(context.target_id),
+        "contentToken": content_token,
+        "kind": kind,
+        "id": str(target_id),
         "enterpriseKey": enterprise.public_key,
         "graphqlUrl": "/graphql/",
         "trackUrl": "/t/",
         "document": _operation(operation) if operation else "",
         "documents": {name: _operation(name) for name in APP_OPERATIONS},
-        "poster": poster,
     }
     return render(request, "h5/app.html", {"config": config, "enterprise": enterprise})
 
 
-def _poster(context) -> dict | None:
-    """A poster link shows the composed image and opens what the poster advertises."""
+def _poster_target(context) -> tuple[str, int, str] | None:
+    """(kind, id, share token) of what a poster advertises, within the poster token's enterprise."""
     from cms.posters.models import GeneratedPoster
+    from cms.posters.services import poster_target_token
 
     poster = GeneratedPoster.objects.filter(pk=context.target_id, enterprise_id=context.enterprise_id).first()
-    if poster is None or not poster.image:
+    if poster is None or poster.target_kind not in KIND_OPERATIONS:
         return None
-    return {"imageUrl": poster.image.url, "width": poster.width, "height": poster.height,
-            "targetUrl": poster.share_url}
+    return poster.target_kind, poster.target_id, poster_target_token(poster)

@@ -136,7 +136,7 @@ def test_share_shell_carries_the_kind_document_and_every_app_operation(client, e
 
 
 @pytest.mark.django_db
-def test_poster_link_shows_its_image_and_target_only_within_its_enterprise(
+def test_poster_link_opens_its_target_credited_to_the_poster_only_within_its_enterprise(
     client, enterprise_a, enterprise_b, salesperson_a
 ):
     # given a composed poster of A's card
@@ -147,13 +147,14 @@ def test_poster_link_shows_its_image_and_target_only_within_its_enterprise(
         image=ContentFile(png_bytes(), name="poster.png"), width=40, height=30,
     )
 
-    # when its share link opens, then the shell carries the image and the card's own link
+    # when its share link (the poster's QR code) opens, then the shell shows the card, loaded with
+    # the card's own token, while tracking keeps the poster token (POST-3: scans credit the poster)
     token = share_token_make(
         enterprise_id=enterprise_a.pk, salesperson_id=salesperson_a.pk, kind="poster", target_id=poster.pk
     )
     config = _config(client.get(f"/h5/s/{token}/"))
-    assert config["poster"]["imageUrl"] == poster.image.url
-    assert config["poster"]["targetUrl"] == poster.share_url
+    assert (config["kind"], config["id"], config["token"]) == ("card", str(card.pk), token)
+    assert config["contentToken"] == share_token_for(card, salesperson_a)
 
     # a poster token naming another enterprise (or no poster) is a plain 404
     forged = share_token_make(

@@ -14,7 +14,7 @@ from cms.posters.services import font_path, poster_compose
 from cms.products.models import Product
 from cms.qrcodes import qr_image, qr_png, qr_svg
 from tests.factories import make_image
-from trackers.share import share_url
+from trackers.share import share_token_verify, share_url
 
 
 def decode(image: Image.Image) -> list[str]:
@@ -47,9 +47,12 @@ def test_poster_has_background_size_and_qr_region_decodes_to_share_url(template,
     image = Image.open(poster.image.open("rb")).convert("RGB")
     assert image.size == (750, 1334) == (poster.width, poster.height)
     region = image.crop((template.qr_x, template.qr_y, template.qr_x + 220, template.qr_y + 220))
-    expected = share_url(salesperson_a.card, salesperson_a)
-    assert decode(region) == [expected]
-    assert poster.share_url == expected and poster.target_kind == "card"
+    # POST-3: the QR code carries the poster's own token (kind poster), not the card's link
+    [scanned] = decode(region)
+    assert scanned == poster.share_url != share_url(salesperson_a.card, salesperson_a)
+    context = share_token_verify(scanned.rstrip("/").rsplit("/", 1)[-1])
+    assert (context.kind, context.target_id, context.salesperson_id) == ("poster", poster.pk, salesperson_a.pk)
+    assert poster.target_kind == "card"
 
 
 def test_poster_output_is_cached_by_inputs(template, salesperson_a, enterprise_a):
@@ -69,7 +72,7 @@ def test_uploaded_image_poster_gets_qr_bottom_right(enterprise_a, salesperson_a)
     poster = poster_compose(salesperson=salesperson_a, target=salesperson_a.card, source_image=upload)
     image = Image.open(poster.image.open("rb")).convert("RGB")
     assert image.size == (600, 800)
-    assert decode(image.crop((300, 500, 600, 800))) == [share_url(salesperson_a.card, salesperson_a)]
+    assert decode(image.crop((300, 500, 600, 800))) == [poster.share_url]
 
 
 def test_cjk_font_is_found():
@@ -143,7 +146,8 @@ def test_poster_of_a_form_page_points_at_its_share_url(template, enterprise_a, s
         {"label": "Name", "field_type": "singleline"},
     ])
     poster = poster_compose(salesperson=salesperson_a, target=form, template=template)
-    assert poster.target_kind == "form" and poster.share_url == share_url(form, salesperson_a)
+    assert poster.target_kind == "form" and poster.target_id == form.pk
+    assert share_token_verify(poster.share_url.rstrip("/").rsplit("/", 1)[-1]).kind == "poster"
     image = Image.open(poster.image.open("rb")).convert("RGB")
     assert decode(image.crop((500, 1080, 720, 1300))) == [poster.share_url]
 
@@ -177,7 +181,7 @@ def test_generate_view_with_own_uploaded_image(login, enterprise_a, enterprise_b
     response = client.get(f"/admin/posters/generate/?image={own.pk}")
     assert response.status_code == 200
     image = Image.open(io.BytesIO(b"".join(response.streaming_content))).convert("RGB")
-    assert decode(image.crop((300, 500, 600, 800))) == [share_url(salesperson_a.card, salesperson_a)]
+    assert decode(image.crop((300, 500, 600, 800))) == [poster.share_url]
     foreign = make_image(enterprise_b, "theirs")
     assert client.get(f"/admin/posters/generate/?image={foreign.pk}").status_code == 404
     assert client.get("/admin/posters/generate/").status_code == 400
@@ -196,3 +200,25 @@ def test_generate_view_for_a_page_of_own_site_only(
     assert response.status_code == 200
     assert GeneratedPoster.objects.get(salesperson=salesperson_a).target_kind == "form"
     assert client.get(f"/admin/posters/generate/?template={template.pk}&page={foreign.pk}").status_code == 404
+
+
+def test_a_scan_of_the_posters_qr_code_credits_the_poster_and_its_salesperson(
+    client, template, salesperson_a, admin_a
+):
+    import json
+
+    from enterprises.selectors import scope_for_user
+    from trackers.selectors import poster_stats, salesperson_stats
+
+    # given a poster of A's card, whose QR code two phones scan (the H5 client sends the poster token)
+    poster = poster_compose(salesperson=salesperson_a, target=salesperson_a.card, template=template)
+    token = poster.share_url.rstrip("/").rsplit("/", 1)[-1]
+    for device in ("scanner-0001", "scanner-0002"):
+        body = {"token": token, "device": device, "events": [{"id": f"{device}-open", "type": "open"}]}
+        assert client.post("/t/", json.dumps(body), content_type="application/json").status_code == 202
+    # then the poster counts 2 scans and 2 acquired visitors, and A 2 readers
+    scope = scope_for_user(admin_a)
+    [stat] = poster_stats(scope=scope)
+    assert (stat.poster_id, stat.scans, stat.visitors_acquired) == (poster.pk, 2, 2)
+    [mine] = [row for row in salesperson_stats(scope=scope) if row.salesperson_id == salesperson_a.pk]
+    assert (mine.opens, mine.viewers) == (2, 2)

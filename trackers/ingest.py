@@ -40,7 +40,7 @@ MAX_PAST = dt.timedelta(days=7)
 EVENT_KEY_RETENTION = MAX_PAST + dt.timedelta(days=7)
 MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_SECONDS = 3600
-EVENT_TYPES = {choice.label: choice.value for choice in EventType}
+EVENT_TYPES = {choice.name.lower(): choice.value for choice in EventType}  # wire names, never translated
 VISITOR_SIGNER_SALT = "trackers.visitor"
 UTC = dt.UTC
 from_timestamp = dt.datetime.fromtimestamp

@@ -47,7 +47,7 @@ class KindInfo:
     weight: Callable | float = 1.0
 
 
-_KINDS: dict[str, KindInfo] = {kind.label: KindInfo(kind.label) for kind in TargetKind}
+_KINDS: dict[str, KindInfo] = {kind.name.lower(): KindInfo(kind.name.lower()) for kind in TargetKind}
 
 
 class UnknownKind(ValueError):
@@ -81,7 +81,7 @@ def kind_code(name: str) -> int:
 
 
 def kind_name(code: int) -> str:
-    return TargetKind(code).label
+    return TargetKind(code).name.lower()  # part of the token format: never the (translated) label
 
 
 def item_kind(item) -> str:

@@ -165,7 +165,7 @@ def visitor_timeline(
     return [
         TimelineEntry(
             occurred_at,
-            EventType(type_).label,
+            EventType(type_).name.lower(),
             kind_name(code),
             target_id,
             titles[(code, target_id)],
@@ -498,3 +498,20 @@ def notification_unread_count(*, scope: Scope) -> int:
     if scope.salesperson_id is None:
         return 0
     return Notification.objects.filter(salesperson_id=scope.salesperson_id, read_at__isnull=True).count()
+
+
+def content_share_counts(*, kind: str, target_ids) -> dict[int, int]:
+    """Forwards (glossary: ``share`` events) per item of ``kind``, all time, from the daily rollup.
+
+    ART-3's "Shares" column of the article library reads this (registered by cms.articles).
+    """
+    ids = list(target_ids)
+    if not ids:
+        return {}
+    return {
+        target_id: int(n or 0)
+        for target_id, n in ContentDailyStat.objects.filter(target_kind=kind_code(kind), target_id__in=ids)
+        .order_by()
+        .values_list("target_id")
+        .annotate(n=Sum("shares"))
+    }

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ArticlesConfig(AppConfig):
     name = "cms.articles"
     label = "articles"
-    verbose_name = "Articles"
+    verbose_name = _("Articles")
 
     def ready(self) -> None:
         from enterprises.models import Role
@@ -25,3 +26,15 @@ class ArticlesConfig(AppConfig):
         register_role_permissions(
             Role.SALESPERSON, perms("articlecategory", ("view",)) + perms("articletag", ("view",))
         )
+
+        # ART-3: the library's "Shares" column counts real forwards (tracking's share events).
+        from .selectors import SHARE_COUNT_PROVIDERS
+
+        if article_shares not in SHARE_COUNT_PROVIDERS:
+            SHARE_COUNT_PROVIDERS.append(article_shares)
+
+
+def article_shares(ids: list[int]) -> dict[int, int]:
+    from trackers.selectors import content_share_counts
+
+    return content_share_counts(kind="article", target_ids=ids)

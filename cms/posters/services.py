@@ -1,6 +1,7 @@
 """Compose posters (POST-1, POST-2) with Pillow: background, QR code of the share link, name, avatar.
 
-The share link always comes from ``trackers.share.share_url``; output is cached by a hash of
+The QR code carries the poster's own share token (kind poster, ``poster_share_url``): a scan opens
+the advertised item and credits the poster and its salesperson (POST-3). Output is cached by a hash of
 every input, so asking again for the same poster is a single indexed lookup.
 """
 
@@ -15,12 +16,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from cms.qrcodes import qr_image
 from enterprises.models import Salesperson
 from trackers.registry import item_kind
-from trackers.share import share_url
+from trackers.share import share_token_make, share_url_for_token
 
 from .models import GeneratedPoster, PosterTemplate
 
@@ -37,7 +39,7 @@ FONT_CANDIDATES = [
 NOTO_SC_INDEX = 2
 #: Layout for an uploaded image (POST-2): QR at bottom right, this share of the shorter side.
 UPLOAD_QR_SHARE = 0.28
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: the QR code carries the poster's own token (POST-3)
 
 
 class PosterError(Exception):
@@ -91,7 +93,7 @@ def _check_target(target, salesperson: Salesperson) -> None:
         site = target.get_site()
         enterprise_id = getattr(getattr(site, "enterprise", None), "pk", None)
     if enterprise_id != salesperson.enterprise_id:
-        raise PermissionDenied("The poster target belongs to another enterprise.")
+        raise PermissionDenied(_("The poster target belongs to another enterprise."))
 
 
 def poster_template_usable(template: PosterTemplate, salesperson: Salesperson) -> bool:
@@ -120,33 +122,59 @@ def poster_compose(
         raise PosterError("Give a template or an uploaded image.")
     _check_target(target, salesperson)
     if template is not None and not poster_template_usable(template, salesperson):
-        raise PermissionDenied("This poster template is not available to you.")
+        raise PermissionDenied(_("This poster template is not available to you."))
     if source_image is not None and source_image.collection_id != salesperson.enterprise.collection_id:
-        raise PermissionDenied("The image belongs to another enterprise.")
-    url = share_url(target, salesperson)
+        raise PermissionDenied(_("The image belongs to another enterprise."))
+    kind = item_kind(target)
     base = template.background if template else source_image
     key = _cache_key(
         salesperson.pk, salesperson.display_name, salesperson.avatar_id,
         template.pk if template else "-", template.updated_at.isoformat() if template else "-",
-        base.pk, base.file.name, url,
+        base.pk, base.file.name, salesperson.enterprise_id, kind, target.pk,
     )
     cached = GeneratedPoster.objects.filter(cache_key=key).first()
     if cached is not None and cached.image and cached.image.storage.exists(cached.image.name):
         return cached
+    poster = cached
+    if poster is None:
+        # The row first: the QR code carries the poster's own token, which names the poster's id.
+        poster = GeneratedPoster(
+            enterprise_id=salesperson.enterprise_id, salesperson=salesperson, template=template,
+            source_image=source_image, target_kind=kind, target_id=target.pk, share_url="", cache_key=key,
+        )
+        try:
+            with transaction.atomic():
+                poster.save()
+        except IntegrityError:  # a concurrent request claimed the same poster first
+            return GeneratedPoster.objects.get(cache_key=key)
+    poster.share_url = url = poster_share_url(poster)
     png, (width, height) = _render(salesperson=salesperson, template=template, base=base, url=url)
-    poster = cached or GeneratedPoster(
-        enterprise_id=salesperson.enterprise_id, salesperson=salesperson, template=template,
-        source_image=source_image, target_kind=item_kind(target), target_id=target.pk,
-        share_url=url, cache_key=key,
-    )
     poster.width, poster.height = width, height
     poster.image.save(f"{key[:24]}.png", ContentFile(png), save=False)
-    try:
-        with transaction.atomic():
-            poster.save()
-    except IntegrityError:  # a concurrent request rendered the same poster first
-        return GeneratedPoster.objects.get(cache_key=key)
+    poster.save()
     return poster
+
+
+def poster_share_url(poster: GeneratedPoster) -> str:
+    """POST-3: the link a poster's QR code carries: a share token of kind poster naming this poster.
+
+    Scanning it opens what the poster advertises (``poster_target_token``) while every event of that
+    visit is credited to the poster and its salesperson, so scans and acquisitions are counted.
+    """
+    return share_url_for_token(
+        share_token_make(
+            enterprise_id=poster.enterprise_id, salesperson_id=poster.salesperson_id, kind="poster",
+            target_id=poster.pk,
+        )
+    )
+
+
+def poster_target_token(poster: GeneratedPoster) -> str:
+    """The share token of the item the poster advertises (same salesperson), for loading its content."""
+    return share_token_make(
+        enterprise_id=poster.enterprise_id, salesperson_id=poster.salesperson_id, kind=poster.target_kind,
+        target_id=poster.target_id,
+    )
 
 
 def _render(

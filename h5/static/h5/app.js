@@ -9,6 +9,8 @@
   var app = document.getElementById("app");
   var docs = cfg.documents || {};
   var preview = cfg.kind === "preview";
+  // Content loads use the advertised item's token; a poster link keeps its own token for tracking.
+  var contentToken = cfg.contentToken || cfg.token;
   var tracker = preview ? null : new window.H5Tracker({ url: cfg.trackUrl, token: cfg.token });
   var state = { phonePolicy: "on_consult", phoneAsked: false, microsite: null, visitor: null };
 
@@ -224,7 +226,7 @@
     button.disabled = true;
     var formId = form.getAttribute("data-form-id");
     visitorToken().catch(function () { return null; }).then(function (vt) {
-      return gql(docs.SubmitForm, { formId: formId, data: formData(form), visitorToken: vt, shareToken: cfg.token });
+      return gql(docs.SubmitForm, { formId: formId, data: formData(form), visitorToken: vt, shareToken: contentToken });
     }).then(function (res) {
       var r = res.data && res.data.submitForm;
       if (!r) { showErrors(form, [{ field: "__all__", code: "ERROR", message: "提交失败 Could not submit" }]); return; }
@@ -387,7 +389,7 @@
   }
   function site() {
     if (state.microsite) return Promise.resolve(state.microsite);
-    return load("Microsite", { shareToken: cfg.token }, "microsite").then(function (s) { state.microsite = s; return s; });
+    return load("Microsite", { shareToken: contentToken }, "microsite").then(function (s) { state.microsite = s; return s; });
   }
   function open(kind, id) {
     // Render one item of the share; kind/id name the shared item itself or a linked one.
@@ -400,9 +402,9 @@
         return load("MicrositePage", { id: id }, "micrositePage").then(function (p) { renderMicrosite(s, p, p.id); });
       });
     } else if (kind === "article") {
-      shown = load("H5Article", { id: id, shareToken: cfg.token }, "article").then(renderArticle);
+      shown = load("H5Article", { id: id, shareToken: contentToken }, "article").then(renderArticle);
     } else if (kind === "card") {
-      shown = load("Card", { shareToken: cfg.token }, "card").then(renderCard);
+      shown = load("Card", { shareToken: contentToken }, "card").then(renderCard);
     } else if (kind === "form") {
       shown = load("Form", { id: id }, "form").then(function (f) { show(renderForm(f), []); });
     } else if (kind === "product") {
