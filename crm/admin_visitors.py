@@ -30,7 +30,7 @@ class VisitorFilterForm(forms.Form):
         required=False, choices=[("", "Any intent")] + [(x, x.capitalize()) for x in selectors.INTENT_LEVELS]
     )
     source = forms.ChoiceField(
-        required=False, choices=[("", "Any source")] + [(k.label, k.label.capitalize()) for k in TargetKind]
+        required=False, choices=[("", "Any source")] + [(k.name.lower(), k.label) for k in TargetKind]
     )
     since = forms.DateField(
         required=False, label="Visited from", widget=forms.DateInput(attrs={"type": "date"})

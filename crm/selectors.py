@@ -331,7 +331,7 @@ def visitor_screen(
     if intent in INTENT_LEVELS:
         queryset = queryset.filter(intent_level=intent)
     if source:
-        codes = [kind.value for kind in TargetKind if kind.label == source]
+        codes = [kind.value for kind in TargetKind if kind.name.lower() == source]  # not the label
         queryset = queryset.filter(first_target_kind__in=codes or [-1])
     if since is not None:
         queryset = queryset.filter(last_event_at__gte=since)

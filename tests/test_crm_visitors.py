@@ -182,6 +182,18 @@ def test_every_role_lists_filters_and_sorts_visitors(
         assert str(first) == ("card-fan" if "card-fan" in ROLE_SEES[role] else ROLE_SEES[role][0])
 
 
+def test_source_filter_values_do_not_depend_on_the_admin_language(login, visitors, salesperson_a):
+    # the choices were the kinds' labels: once labels are translated, ?source=card stopped matching
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(salesperson_a.user)
+    profile.preferred_language = "zh-hans"
+    profile.save()
+    client = login(salesperson_a.user)
+    assert _names(client.get(reverse("crm_visitors"), {"source": "card"})) == ["card-fan"]
+    assert sorted(_names(client.get(reverse("crm_visitors"), {"source": "article"}))) == ["hot-lead", "stale"]
+
+
 def test_bad_filters_are_form_errors_not_500(login, visitors, salesperson_a):
     response = login(salesperson_a.user).get(
         reverse("crm_visitors"), {"since": "yesterday", "intent": "extreme", "page": "-3", "order": "x"}
