@@ -9,7 +9,36 @@ from __future__ import annotations
 import time
 
 from .ingest import events_store
-from .models import EventType, TargetKind, TrackingSettings
+from .models import EventType, TargetKind, TrackingSettings, Visitor
+
+#: WeChat nicknames of the demo visitors, three per salesperson.
+NICKNAMES = ["老周", "陈工", "水务小李", "Grace 林", "采购部-孙", "阿强", "海安食品 吴总", "刘小姐", "郑经理"]
+
+
+def _article_reads(enterprise, salesperson, device, base, start, now_ms) -> dict | None:
+    """The first two visitors of each salesperson also read an article for a while (intent, views)."""
+    from cms.articles.selectors import articles_readable
+
+    article = articles_readable(enterprise=enterprise).order_by("path").first()
+    if article is None:
+        return None
+    rows = [[f"{base}-open-article", EventType.OPEN, start + 60_000, 0, 0, TargetKind.ARTICLE, article.pk]]
+    for step in range(1, 7):
+        rows.append(
+            [
+                f"{base}-read-article-{step}",
+                EventType.HEARTBEAT,
+                start + 60_000 + step * 15_000,
+                15,
+                min(100, step * 17),
+                TargetKind.ARTICLE,
+                article.pk,
+            ]
+        )
+    return {
+        "e": enterprise.pk, "s": salesperson.pk, "k": TargetKind.ARTICLE, "t": article.pk, "f": None,
+        "d": 0, "v": None, "dev": device, "ses": "", "r": now_ms, "ev": rows,
+    }
 
 
 def seed_content(context) -> None:
@@ -54,4 +83,16 @@ def seed_content(context) -> None:
                     "ev": rows,
                 }
             )
+            if n < 2:
+                reads = _article_reads(enterprise, salesperson, device, base, start, now_ms)
+                if reads is not None:
+                    messages.append(reads)
     events_store(messages)
+    number = 0
+    for salesperson in context.salespeople:
+        for n in range(3):
+            device = f"demo-{enterprise.pk}-{salesperson.pk}-{n}"
+            Visitor.objects.filter(enterprise=enterprise, device_id=device, nickname="").update(
+                nickname=NICKNAMES[number % len(NICKNAMES)]
+            )
+            number += 1
