@@ -265,6 +265,12 @@ class TrackingQueries(graphene.ObjectType):
             target_id = int(id)
         except ValueError:
             raise api_error("id must be a number.", "VALIDATION") from None
+        from cms.readable import readable_ids
+
+        # Only what a visitor of the salesperson's enterprise may read gets a link: the token's
+        # item is trusted by the beacon, so another tenant's id must not be signed into one.
+        if target_id not in readable_ids(_kind(kind), enterprise=scope.enterprise_id, ids=[target_id]):
+            raise api_error("No such item to share.", "NOT_FOUND")
         token = share_token_make(
             enterprise_id=scope.enterprise_id,
             salesperson_id=scope.salesperson_id,

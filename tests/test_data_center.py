@@ -146,7 +146,10 @@ def test_graphql_timeline_of_another_enterprises_visitor_is_not_found(traffic, a
 
 def test_graphql_track_events_inbox_and_share_link(salesperson_a):
     # given a share link from the signed-in salesperson
-    link = run('{ shareLink(kind: "card", id: "3") { token url qrSvgUrl } }', salesperson_a.user)
+    from cms.cards.models import Card
+
+    card = Card.objects.get(salesperson=salesperson_a)  # links are signed for readable items only
+    link = run(f'{{ shareLink(kind: "card", id: "{card.pk}") {{ token url qrSvgUrl }} }}', salesperson_a.user)
     token = link.data["shareLink"]["token"]
     assert link.data["shareLink"]["url"].endswith(f"/h5/s/{token}/")
     # when a visitor sends events through the mutation, twice (a retry)

@@ -78,6 +78,12 @@ def test_a_salesperson_reads_only_their_own_inbox(client, salesperson_a, other_s
 
 
 def microsite_visit(client, salesperson, *, leave: bool, session: str = "sess-1"):
+    """Returns the (article, product) ids read: real ones, the beacon refuses unreadable targets."""
+    from cms.articles.services import article_create
+    from cms.products.models import Product
+
+    article = article_create(enterprise=salesperson.enterprise, title="Visited article", publish=True).pk
+    product = Product.objects.create(enterprise=salesperson.enterprise, name="Visited product").pk
     token = token_for(salesperson, "page", 10)
     post_batch(
         client,
@@ -85,15 +91,16 @@ def microsite_visit(client, salesperson, *, leave: bool, session: str = "sess-1"
         [
             event("open"),
             event("heartbeat", seconds=20),
-            event("open", target="article:5"),
-            event("heartbeat", seconds=45, target="article:5"),
-            event("open", target="product:7"),
-            event("heartbeat", seconds=5, target="product:7"),
+            event("open", target=f"article:{article}"),
+            event("heartbeat", seconds=45, target=f"article:{article}"),
+            event("open", target=f"product:{product}"),
+            event("heartbeat", seconds=5, target=f"product:{product}"),
         ],
         session=session,
     )
     if leave:
-        post_batch(client, token, [event("leave", target="product:7")], session=session)
+        post_batch(client, token, [event("leave", target=f"product:{product}")], session=session)
+    return article, product
 
 
 def test_leaving_the_microsite_sends_one_summary(
@@ -101,15 +108,15 @@ def test_leaving_the_microsite_sends_one_summary(
 ):
     # given a visit over a page, an article and a product, then a leave event
     with django_capture_on_commit_callbacks(execute=True):
-        microsite_visit(client, salesperson_a, leave=True)
+        article, product = microsite_visit(client, salesperson_a, leave=True)
     summaries = Notification.objects.filter(kind="session_summary")
     # then exactly one summary lists each item with its seconds, longest first
     assert summaries.count() == 1
     summary = summaries.get()
     assert [(item["kind"], item["id"], item["seconds"]) for item in summary.data["items"]] == [
-        ("article", 5, 45),
+        ("article", article, 45),
         ("page", 10, 20),
-        ("product", 7, 5),
+        ("product", product, 5),
     ]
     assert summary.data["seconds"] == 70
     assert summary in channel

@@ -127,6 +127,47 @@ def _objects(code: int, ids: Iterable[int]) -> dict[int, object]:
     return found
 
 
+#: Seconds a target's readability answer is cached for the beacon (an unpublished item stops
+#: being accepted at most this long after).
+READABLE_CACHE_SECONDS = 60
+
+
+def targets_readable(enterprise_id: int, targets: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which ``(kind code, id)`` targets a visitor of ``enterprise_id`` may read (issue 18, hole 2).
+
+    The rule of each kind is ``cms.readable`` (the one the public API applies); answers are
+    cached briefly so the beacon pays one cache round trip per batch, and a query per kind only
+    for targets it has not seen lately.
+    """
+    from django.core.cache import cache
+
+    from cms.readable import readable_ids
+
+    targets = set(targets)
+    if not targets:
+        return set()
+    keys = {target: f"trk:rd:{enterprise_id}:{target[0]}:{target[1]}" for target in targets}
+    cached = cache.get_many(list(keys.values()))
+    result = {target for target, key in keys.items() if cached.get(key) == 1}
+    missing: dict[int, set[int]] = {}
+    for target, key in keys.items():
+        if key not in cached:
+            missing.setdefault(target[0], set()).add(target[1])
+    fresh = {}
+    for code, ids in missing.items():
+        try:
+            found = readable_ids(kind_name(code), enterprise=enterprise_id, ids=ids)
+        except (KeyError, ValueError):
+            found = set()
+        for pk in ids:
+            fresh[keys[(code, pk)]] = 1 if pk in found else 0
+            if pk in found:
+                result.add((code, pk))
+    if fresh:
+        cache.set_many(fresh, READABLE_CACHE_SECONDS)
+    return result
+
+
 def _read_tags(obj) -> list[str]:
     raw = getattr(obj, "auto_tags", None)
     if raw is None:
