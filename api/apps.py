@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "api"
     label = "api"
-    verbose_name = "GraphQL API"
+    verbose_name = _("GraphQL API")
 
     def ready(self) -> None:
         # Cache invalidation is infrastructure, not business flow: any publish, unpublish or

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BlocksConfig(AppConfig):
     name = "blocks"
     label = "blocks"
-    verbose_name = "Component blocks"
+    verbose_name = _("Component blocks")

@@ -14,6 +14,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .admin_leads import _scope
@@ -37,10 +38,11 @@ _PHONE = re.compile(r"^\+?[\d\s-]+$")
 
 
 class ExportForm(forms.Form):
-    format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], initial="csv")
-    pool = forms.ChoiceField(required=False, choices=[("", "All pools"), *Pool.choices])
+    format = forms.ChoiceField(choices=[("csv", _("CSV")), ("xlsx", _("Excel (XLSX)"))], initial="csv")
+    pool = forms.ChoiceField(required=False, choices=[("", _("All pools")), *Pool.choices])
     customers = forms.ChoiceField(
-        required=False, choices=[("", "Leads and customers"), ("yes", "Customers only"), ("no", "Leads only")]
+        required=False, choices=[("", _("Leads and customers")), ("yes", _("Customers only")), ("no",
+            _("Leads only"))]
     )
 
 

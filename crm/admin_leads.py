@@ -46,12 +46,12 @@ def _admin_only(scope: Scope) -> None:
 class FollowUpForm(forms.Form):
     status = forms.ChoiceField(choices=FollowUp.Status.choices)
     content = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-    next_at = forms.DateTimeField(required=False, widget=AdminDateTimeInput, label="Remind me at")
+    next_at = forms.DateTimeField(required=False, widget=AdminDateTimeInput, label=_("Remind me at"))
 
     def clean_next_at(self):
         value = self.cleaned_data.get("next_at")
         if value and value <= timezone.now():
-            raise forms.ValidationError("Choose a time in the future.")
+            raise forms.ValidationError(_("Choose a time in the future."))
         return value
 
 
@@ -88,7 +88,7 @@ def lead_followup_add_view(request: HttpRequest, lead_id: int) -> HttpResponse:
         except services.CrmError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Follow-up recorded.")
+            messages.success(request, _("Follow-up recorded."))
             return redirect("crm_lead_detail", lead_id=lead.pk)
     return render(request, "crm/lead_detail.html", _detail_context(request, scope, lead, form), status=400)
 
@@ -119,8 +119,8 @@ class ReasonForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    pool = forms.ChoiceField(choices=[(Pool.FOLLOWING, "Following"), (Pool.ELIMINATED, "Eliminated")])
-    reason = forms.CharField(max_length=200, help_text="Why it moves (kept on the customer).")
+    pool = forms.ChoiceField(choices=[(Pool.FOLLOWING, _("Following")), (Pool.ELIMINATED, _("Eliminated"))])
+    reason = forms.CharField(max_length=200, help_text=_("Why it moves (kept on the customer)."))
 
 
 class AssignForm(forms.Form):

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.selectors import enterprise_for_user, scope_for_user
 
@@ -18,18 +19,18 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, first row is the header.")
-    name = forms.CharField(required=False, help_text="Column header for the name (default: name)")
-    phone = forms.CharField(required=False, help_text="Column header for the phone (default: phone)")
+    file = forms.FileField(help_text=_("CSV (UTF-8) or XLSX, first row is the header."))
+    name = forms.CharField(required=False, help_text=_("Column header for the name (default: name)"))
+    phone = forms.CharField(required=False, help_text=_("Column header for the phone (default: phone)"))
     unionid = forms.CharField(required=False)
     company = forms.CharField(required=False)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError("Upload a .csv or .xlsx file.")
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("The file is larger than 10 MB.")
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
         return upload
 
 
@@ -94,7 +95,7 @@ def lead_assign_view(request):
         people = list(salespeople.filter(pk__in=people_ids))
         method = request.POST.get("method", "round_robin")
         if not leads or not people:
-            messages.error(request, "Choose leads and at least one salesperson.")
+            messages.error(request, _("Choose leads and at least one salesperson."))
         elif method == "least_busy":
             services.leads_assign_least_busy(leads=leads, salespeople=people)
             messages.success(request, f"{len(leads)} leads assigned to the least busy.")
@@ -114,6 +115,6 @@ def tag_rules_apply_view(request):
     enterprise = _admin_enterprise(request)
     if request.method == "POST":
         transaction.on_commit(lambda: tag_rules_apply_enterprise.delay(enterprise.pk))
-        messages.success(request, "Tag rules are being applied to every lead.")
+        messages.success(request, _("Tag rules are being applied to every lead."))
         return redirect("wagtailsnippets_crm_tagrule:list")
     return render(request, "crm/tag_rules_apply.html", {})

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from trackers import selectors as tracking
@@ -33,13 +34,14 @@ class VisitorFilterForm(forms.Form):
         required=False, choices=[("", "Any source")] + [(k.name.lower(), k.label) for k in TargetKind]
     )
     since = forms.DateField(
-        required=False, label="Visited from", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Visited from"), widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        required=False, label="Visited until", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Visited until"), widget=forms.DateInput(attrs={"type": "date"})
     )
     seen = forms.ChoiceField(
-        required=False, choices=[("", "Seen and unseen"), ("no", "Unseen only"), ("yes", "Seen only")]
+        required=False, choices=[("", _("Seen and unseen")), ("no", _("Unseen only")), ("yes",
+            _("Seen only"))]
     )
     order = forms.ChoiceField(
         required=False, choices=[(key, label) for key, (_f, label) in selectors.VISITOR_ORDERS.items()]

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CrmConfig(AppConfig):
     name = "crm"
     label = "crm"
-    verbose_name = "CRM"
+    verbose_name = _("CRM")
 
     def ready(self) -> None:
         from cms.leadforms.services import FORM_SUBMITTED_HOOKS

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.urls import path, reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
@@ -32,10 +33,10 @@ class LeadViewSet(EnterpriseSnippetViewSet):
     model = Lead
     salesperson_field = "salesperson"
     icon = "user"
-    menu_label = "Leads & customers"
+    menu_label = _("Leads & customers")
     list_display = [
         "__str__",
-        DetailLinkColumn("detail", label="Detail"),
+        DetailLinkColumn("detail", label=_("Detail")),
         "phone",
         "pool",
         "is_customer",
@@ -84,7 +85,7 @@ class TagRuleViewSet(EnterpriseSnippetViewSet):
 
     model = TagRule
     icon = "tag"
-    menu_label = "Tag rules"
+    menu_label = _("Tag rules")
     list_display = ["__str__", "tag", "kind", "threshold", "is_active"]
     list_filter = ["kind", "is_active"]
     panels = [FieldPanel(name) for name in ["tag", "kind", "content_tag", "threshold", "is_active"]]
@@ -156,7 +157,7 @@ def _article_for_task(request, enterprise):
 
 
 class CrmGroup(SnippetViewSetGroup):
-    menu_label = "CRM"
+    menu_label = _("CRM")
     menu_icon = "group"
     menu_order = 250
     items = (
@@ -173,8 +174,8 @@ class CrmGroup(SnippetViewSetGroup):
         """The snippet listings plus the CRM screens that are not snippets."""
         return [
             *super().get_submenu_items(),
-            MenuItem("Visitors", reverse_lazy("crm_visitors"), icon_name="view", order=900),
-            MenuItem("Export leads", reverse_lazy("crm_export"), icon_name="download", order=905),
+            MenuItem(_("Visitors"), reverse_lazy("crm_visitors"), icon_name="view", order=900),
+            MenuItem(_("Export leads"), reverse_lazy("crm_export"), icon_name="download", order=905),
             AdminOnlyMenuItem(
                 "Resolve collisions", reverse_lazy("crm_collisions"), icon_name="warning", order=910
             ),
@@ -204,7 +205,7 @@ def _marketing_task_button(page, user, priority: int):
     url = reverse("wagtailsnippets_crm_marketingtask:add") + f"?article={page.pk}"
     return [
         Button(
-            "发起任务 Marketing task",
+            _("Marketing task"),
             url,
             icon_name="pick",
             attrs={"title": "Create an all-staff marketing task sharing this article"},

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EnterprisesConfig(AppConfig):
     name = "enterprises"
     label = "enterprises"
-    verbose_name = "Enterprises"
+    verbose_name = _("Enterprises")
 
     def ready(self) -> None:
         from .models import Role

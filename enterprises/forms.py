@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from . import services
@@ -16,7 +17,7 @@ class DepartmentForm(WagtailAdminModelForm):
     parent = forms.ModelChoiceField(
         queryset=Department.objects.none(),
         required=False,
-        help_text="Leave empty to place it directly under the enterprise's top department.",
+        help_text=_("Leave empty to place it directly under the enterprise's top department."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -56,7 +57,7 @@ class DepartmentForm(WagtailAdminModelForm):
         parent = self.cleaned_data.get("parent")
         instance = self.instance
         if parent is not None and instance.pk and parent.path.startswith(instance.path):
-            raise forms.ValidationError("A department cannot move under itself.")
+            raise forms.ValidationError(_("A department cannot move under itself."))
         return parent
 
 

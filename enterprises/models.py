@@ -3,14 +3,15 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    OPERATOR = "operator", "Operator"
-    SALESPERSON = "salesperson", "Salesperson"
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    OPERATOR = "operator", _("Operator")
+    SALESPERSON = "salesperson", _("Salesperson")
 
 
 #: Roles that see every salesperson's data of their enterprise.
@@ -20,24 +21,28 @@ ENTERPRISE_WIDE_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 class Enterprise(models.Model):
     """A tenant: owns one Wagtail Site and page subtree, one collection, four role groups."""
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    slug = models.SlugField(max_length=60, unique=True, verbose_name=_("slug"))
     site = models.OneToOneField(
-        "wagtailcore.Site", on_delete=models.PROTECT, related_name="enterprise"
+        "wagtailcore.Site", on_delete=models.PROTECT, related_name="enterprise", verbose_name=_("site")
     )
     collection = models.OneToOneField(
-        "wagtailcore.Collection", on_delete=models.PROTECT, related_name="enterprise"
+        "wagtailcore.Collection", on_delete=models.PROTECT, related_name="enterprise",
+            verbose_name=_("collection")
     )
     public_key = models.CharField(
         max_length=40,
         unique=True,
-        help_text="Identifies the enterprise to API clients that cannot use a hostname.",
+        help_text=_("Identifies the enterprise to API clients that cannot use a hostname."),
+            verbose_name=_("public key")
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
 
     def __str__(self) -> str:
         return self.name
@@ -50,14 +55,18 @@ class Enterprise(models.Model):
 class EnterpriseGroup(models.Model):
     """Links an enterprise's role to the Django group that carries its Wagtail permissions."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="role_groups")
-    role = models.CharField(max_length=20, choices=Role.choices)
-    group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="enterprise_role")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="role_groups",
+        verbose_name=_("enterprise"))
+    role = models.CharField(max_length=20, choices=Role.choices, verbose_name=_("role"))
+    group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="enterprise_role",
+        verbose_name=_("group"))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "role"], name="uniq_enterprise_role_group")
         ]
+        verbose_name = _("enterprise group")
+        verbose_name_plural = _("enterprise groups")
 
     def __str__(self) -> str:
         return f"{self.enterprise} · {self.get_role_display()}"
@@ -67,10 +76,15 @@ class Membership(models.Model):
     """A user's place in exactly one enterprise, with one role."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("user")
     )
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=Role.choices)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="memberships",
+        verbose_name=_("enterprise"))
+    role = models.CharField(max_length=20, choices=Role.choices, verbose_name=_("role"))
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.enterprise} ({self.role})"
@@ -87,16 +101,19 @@ class Department(MP_Node):
     sees the data of every salesperson in its subtree.
     """
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="departments")
-    name = models.CharField(max_length=80)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="departments",
+        verbose_name=_("enterprise"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
     managers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="managed_departments"
+        settings.AUTH_USER_MODEL, blank=True, related_name="managed_departments", verbose_name=_("managers")
     )
 
     node_order_by = ["name"]
 
     class Meta:
         ordering = ["path"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
 
     def __str__(self) -> str:
         return self.name
@@ -104,31 +121,35 @@ class Department(MP_Node):
     def clean(self) -> None:
         parent = self.get_parent() if self.pk and self.depth > 1 else None
         if parent is not None and parent.enterprise_id != self.enterprise_id:
-            raise ValidationError("A department must stay inside its enterprise.")
+            raise ValidationError(_("A department must stay inside its enterprise."))
 
 
 class Salesperson(models.Model):
     """A person who shares content and works leads; the subject of attribution."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="salesperson"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="salesperson", verbose_name=_("user")
     )
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="salespeople")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="salespeople",
+        verbose_name=_("enterprise"))
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="salespeople"
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="salespeople",
+            verbose_name=_("department")
     )
-    display_name = models.CharField(max_length=80)
-    phone = models.CharField(max_length=20, blank=True)
-    wechat_id = models.CharField("WeChat ID", max_length=64, blank=True)
+    display_name = models.CharField(max_length=80, verbose_name=_("display name"))
+    phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
+    wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True)
     avatar = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+            verbose_name=_("avatar")
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["display_name"]
-        verbose_name_plural = "salespeople"
+        verbose_name_plural = _("salespeople")
+        verbose_name = _("salesperson")
 
     def __str__(self) -> str:
         return self.display_name

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -30,7 +31,7 @@ class DepartmentDeleteView(DeleteView):
 class DepartmentViewSet(EnterpriseSnippetViewSet):
     model = Department
     icon = "group"
-    menu_label = "Departments"
+    menu_label = _("Departments")
     menu_order = 210
     add_to_admin_menu = True
     list_display = ["name", "depth", "path"]
@@ -46,7 +47,7 @@ Salesperson.base_form_class = SalespersonForm
 class SalespersonViewSet(EnterpriseSnippetViewSet):
     model = Salesperson
     icon = "user"
-    menu_label = "Salespeople"
+    menu_label = _("Salespeople")
     menu_order = 220
     add_to_admin_menu = True
     list_display = ["display_name", "department", "phone", "is_active"]
@@ -77,7 +78,7 @@ class EnterpriseViewSet(ModelViewSet):
 
     model = Enterprise
     icon = "site"
-    menu_label = "Enterprises"
+    menu_label = _("Enterprises")
     add_to_settings_menu = True
     list_display = ["name", "slug", "site", "is_active", "created_at"]
     form_fields = ["name", "is_active"]

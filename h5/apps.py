@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class H5Config(AppConfig):
     name = "h5"
     label = "h5"
-    verbose_name = "H5 visitor pages"
+    verbose_name = _("H5 visitor pages")

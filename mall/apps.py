@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MallConfig(AppConfig):
     name = "mall"
     label = "mall"
-    verbose_name = "Mall"
+    verbose_name = _("Mall")
 
     def ready(self) -> None:
         from enterprises.models import Role

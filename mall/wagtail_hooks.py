@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -21,15 +22,16 @@ MAX_FEED_UPLOAD_BYTES = 5 * 1024 * 1024
 class MallConnectionViewSet(EnterpriseSnippetViewSet):
     model = MallConnection
     icon = "link"
-    menu_label = "Mall"
+    menu_label = _("Mall")
     add_to_admin_menu = True
     menu_order = 400
     list_display = ["name", "h5_enabled", "miniprogram_enabled"]
     panels = [
         FieldPanel("name"),
-        MultiFieldPanel([FieldPanel("h5_enabled"), FieldPanel("h5_base_url")], heading="H5 mall"),
+        MultiFieldPanel([FieldPanel("h5_enabled"), FieldPanel("h5_base_url")], heading=_("H5 mall")),
         MultiFieldPanel(
-            [FieldPanel("miniprogram_enabled"), FieldPanel("miniprogram_appid")], heading="Mini-program mall"
+            [FieldPanel("miniprogram_enabled"), FieldPanel("miniprogram_appid")],
+                heading=_("Mini-program mall")
         ),
         FieldPanel("feed_url"),
         FieldPanel("webhook_secret", read_only=True),
@@ -41,7 +43,7 @@ class MallOrderViewSet(EnterpriseSnippetViewSet):
 
     model = MallOrder
     icon = "tag"
-    menu_label = "Mall orders"
+    menu_label = _("Mall orders")
     add_to_admin_menu = True
     menu_order = 401
     salesperson_field = "salesperson"
@@ -58,12 +60,12 @@ register_snippet(MallOrderViewSet)
 
 
 class FeedUploadForm(forms.Form):
-    feed = forms.FileField(required=False, help_text="JSON or CSV; leave empty to fetch the feed URL.")
+    feed = forms.FileField(required=False, help_text=_("JSON or CSV; leave empty to fetch the feed URL."))
 
     def clean_feed(self):
         feed = self.cleaned_data.get("feed")
         if feed and feed.size > MAX_FEED_UPLOAD_BYTES:
-            raise forms.ValidationError("The feed file is larger than 5 MB.")
+            raise forms.ValidationError(_("The feed file is larger than 5 MB."))
         return feed
 
 
@@ -123,4 +125,4 @@ def register_mall_urls():
 
 @hooks.register("register_admin_menu_item")
 def register_mall_stats_menu_item():
-    return MenuItem("Mall stats", reverse("mall_stats"), icon_name="table", order=402)
+    return MenuItem(_("Mall stats"), reverse("mall_stats"), icon_name="table", order=402)

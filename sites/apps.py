@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MicrositesConfig(AppConfig):
     name = "sites"
     label = "microsites"
-    verbose_name = "Microsites"
+    verbose_name = _("Microsites")

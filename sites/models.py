@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
@@ -25,39 +26,44 @@ colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1a73
 class PhonePolicy(models.TextChoices):
     """SITE-4: when the visitor is asked to authorize their phone number."""
 
-    NONE = "none", "Never ask"
-    ON_CONSULT = "on_consult", "When the visitor taps consult"
-    ON_ANY_CLICK = "on_any_click", "On the visitor's first tap anywhere"
+    NONE = "none", _("Never ask")
+    ON_CONSULT = "on_consult", _("When the visitor taps consult")
+    ON_ANY_CLICK = "on_any_click", _("On the visitor's first tap anywhere")
 
 
 class MicrositeHomePage(ClientPreviewMixin, Page):
     """The root page of an enterprise's Wagtail Site: its microsite home."""
 
-    theme_colour = models.CharField(max_length=7, default="#1a73e8", validators=[colour_validator])
+    theme_colour = models.CharField(max_length=7, default="#1a73e8", validators=[colour_validator],
+        verbose_name=_("theme colour"))
     logo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+            verbose_name=_("logo")
     )
-    phone_policy = models.CharField(max_length=20, choices=PhonePolicy.choices, default=PhonePolicy.NONE)
+    phone_policy = models.CharField(max_length=20, choices=PhonePolicy.choices, default=PhonePolicy.NONE,
+        verbose_name=_("phone policy"))
     #: SITE-3. Kept out of revisions (see with_content_json): shelving never touches the design.
     is_on_shelf = models.BooleanField(
-        default=True, help_text="Off the shelf, visitors cannot open the microsite; the design is kept."
+        default=True, help_text=_("Off the shelf, visitors cannot open the microsite; the design is kept."),
+            verbose_name=_("is on shelf")
     )
-    share_description = models.CharField(max_length=140, blank=True)
-    body = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True)
+    share_description = models.CharField(max_length=140, blank=True, verbose_name=_("share description"))
+    body = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True, verbose_name=_("body"))
 
     parent_page_types = ["wagtailcore.Page"]
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
             [FieldPanel("theme_colour"), FieldPanel("logo"), FieldPanel("share_description")],
-            heading="Look",
+            heading=_("Look"),
         ),
         FieldPanel("body"),
     ]
     settings_panels = Page.settings_panels + [FieldPanel("phone_policy")]
 
     class Meta:
-        verbose_name = "microsite home"
+        verbose_name = _("microsite home")
+        verbose_name_plural = _("microsite homes")
 
     def with_content_json(self, content):
         """Publishing an older revision must not flip the shelf state back."""
@@ -101,10 +107,11 @@ class MicrositeNavPage(ClientPreviewMixin, Page):
     """One of at most five navigation pages of a microsite (SITE-1, SITE-2)."""
 
     icon = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+            verbose_name=_("icon")
     )
-    share_description = models.CharField(max_length=140, blank=True)
-    body = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True)
+    share_description = models.CharField(max_length=140, blank=True, verbose_name=_("share description"))
+    body = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True, verbose_name=_("body"))
 
     parent_page_types = ["microsites.MicrositeHomePage"]
     subpage_types: list[str] = []
@@ -117,7 +124,8 @@ class MicrositeNavPage(ClientPreviewMixin, Page):
     ]
 
     class Meta:
-        verbose_name = "microsite navigation page"
+        verbose_name = _("microsite navigation page")
+        verbose_name_plural = _("microsite navigation pages")
 
     @classmethod
     def can_create_at(cls, parent) -> bool:

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TrackersConfig(AppConfig):
     name = "trackers"
     label = "trackers"
-    verbose_name = "Sharing and tracking"
+    verbose_name = _("Sharing and tracking")

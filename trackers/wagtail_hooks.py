@@ -1,4 +1,5 @@
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
@@ -23,4 +24,4 @@ def register_data_center_urls():
 
 @hooks.register("register_admin_menu_item")
 def register_data_center_menu_item():
-    return MenuItem("Data center", reverse("trackers_data_center"), icon_name="view", order=400)
+    return MenuItem(_("Data center"), reverse("trackers_data_center"), icon_name="view", order=400)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WechatConfig(AppConfig):
     name = "wechat"
     label = "wechat"
-    verbose_name = "WeChat and WeCom"
+    verbose_name = _("WeChat and WeCom")
 
     def ready(self) -> None:
         from enterprises.models import Role

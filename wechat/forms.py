@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from enterprises.models import Salesperson
@@ -54,7 +55,7 @@ class WeChatAccountForm(forms.ModelForm):
     def clean_encoding_aes_key(self):
         value = self.cleaned_data.get("encoding_aes_key") or ""
         if value and len(value) != 43:
-            raise forms.ValidationError("WeCom's EncodingAESKey has exactly 43 characters.")
+            raise forms.ValidationError(_("WeCom's EncodingAESKey has exactly 43 characters."))
         return value
 
     def save(self, commit: bool = True):
@@ -78,7 +79,7 @@ class SalespersonWeChatForm(WagtailAdminModelForm):
             enterprise_id=self.instance.enterprise_id, wecom_userid=userid
         )
         if userid and taken.exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another salesperson already has this WeCom UserID.")
+            raise forms.ValidationError(_("Another salesperson already has this WeCom UserID."))
         return userid
 
 
@@ -87,7 +88,7 @@ class ChannelCodeForm(forms.Form):
     salespeople = forms.ModelMultipleChoiceField(
         queryset=Salesperson.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Several: WeCom assigns each customer to one of them at random.",
+        help_text=_("Several: WeCom assigns each customer to one of them at random."),
     )
     welcome_message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     tags = forms.ModelMultipleChoiceField(
@@ -104,7 +105,7 @@ class ChannelCodeForm(forms.Form):
 
 class ExternalTagForm(forms.Form):
     group_name = forms.CharField(max_length=60, initial="default")
-    names = forms.CharField(max_length=500, help_text="Comma-separated tag names.")
+    names = forms.CharField(max_length=500, help_text=_("Comma-separated tag names."))
 
 
 class MassMessageForm(forms.Form):
@@ -113,13 +114,13 @@ class MassMessageForm(forms.Form):
         queryset=ExternalTag.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Customers with any of these tags (none: all).",
+        help_text=_("Customers with any of these tags (none: all)."),
     )
     salespeople = forms.ModelMultipleChoiceField(
         queryset=Salesperson.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Owned by these salespeople (none: all you can see).",
+        help_text=_("Owned by these salespeople (none: all you can see)."),
     )
     added_after = forms.DateTimeField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -159,15 +160,17 @@ class MenuForm(forms.Form):
     salesperson = forms.ModelChoiceField(
         queryset=Salesperson.objects.none(),
         required=False,
-        help_text="Whose card the menu opens and whose share links it uses (empty: the enterprise's).",
+        help_text=_("Whose card the menu opens and whose share links it uses (empty: the enterprise's)."),
     )
     articles = forms.IntegerField(
-        min_value=0, max_value=5, initial=3, help_text="How many recent articles to list (0-5)."
+        min_value=0, max_value=5, initial=3, help_text=_("How many recent articles to list (0-5).")
     )
     menu = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
-        help_text='The button list as WeChat expects it ([...] or {"button": [...]}); edit before pushing.',
+        help_text=_(
+            'The button list as WeChat expects it ([...] or {"button": [...]}); edit before pushing.'
+        ),
     )
 
     def __init__(self, *args, enterprise, **kwargs):
@@ -188,5 +191,5 @@ class MenuForm(forms.Form):
         if isinstance(data, dict):
             data = data.get("button")
         if not isinstance(data, list):
-            raise forms.ValidationError('Expected a list of buttons or {"button": [...]}.')
+            raise forms.ValidationError(_('Expected a list of buttons or {"button": [...]}.'))
         return data

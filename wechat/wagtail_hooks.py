@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
@@ -113,7 +114,7 @@ def channels_view(request):
                 group_name=tag_form.cleaned_data["group_name"],
                 names=tag_form.cleaned_data["names"].split(","),
             )
-            messages.success(request, "Tags created.")
+            messages.success(request, _("Tags created."))
             return redirect("wechat_channels")
         except services.WeChatServiceError as error:
             messages.error(request, str(error))
@@ -126,7 +127,7 @@ def channels_view(request):
                 welcome_message=form.cleaned_data["welcome_message"],
                 tags=list(form.cleaned_data["tags"]),
             )
-            messages.success(request, "Channel code created.")
+            messages.success(request, _("Channel code created."))
             return redirect("wechat_channels")
         except services.WeChatServiceError as error:
             messages.error(request, str(error))
@@ -167,7 +168,7 @@ def mass_list_view(request):
         except services.WeChatServiceError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Mass message created: each salesperson has a to-do in WeCom.")
+            messages.success(request, _("Mass message created: each salesperson has a to-do in WeCom."))
             return redirect("wechat_mass_detail", message.pk)
     mass = MassMessage.objects.filter(enterprise=enterprise)[:50]
     return TemplateResponse(request, "wechat/mass_list.html", {"form": form, "mass_messages": mass})
@@ -232,9 +233,9 @@ def menu_view(request):
                     messages.error(request, f"WeChat refused the menu: {error.errmsg}")
                 else:
                     if action == "push":
-                        messages.success(request, "Menu pushed to the official account.")
+                        messages.success(request, _("Menu pushed to the official account."))
                     else:
-                        messages.success(request, "The menu is valid.")
+                        messages.success(request, _("The menu is valid."))
     if request.method == "POST" and (form.errors or menu_errors):
         status = 400
     return TemplateResponse(
@@ -413,7 +414,7 @@ SalespersonWeChat.base_form_class = SalespersonWeChatForm
 class SalespersonWeChatViewSet(EnterpriseSnippetViewSet):
     model = SalespersonWeChat
     icon = "user"
-    menu_label = "WeChat profiles"
+    menu_label = _("WeChat profiles")
     list_display = ["salesperson", "wecom_userid", "notification_channel"]
     panels = [
         FieldPanel("salesperson"),
@@ -429,7 +430,7 @@ class ExternalContactViewSet(EnterpriseSnippetViewSet):
 
     model = ExternalContact
     icon = "group"
-    menu_label = "WeCom customers"
+    menu_label = _("WeCom customers")
     salesperson_field = "salesperson"
     list_display = ["name", "salesperson", "channel", "added_at", "removed_by"]
     search_fields = ["name", "external_userid"]

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 from wagtail.images import get_image_model
@@ -139,7 +140,7 @@ def _copy_into(
 def article_copy_hot(*, article: ArticlePage, enterprise: Enterprise, user=None) -> ArticlePage:
     """ART-1: copy a platform hot article into ``enterprise``'s library as an editable draft."""
     if article.library != Library.PLATFORM:
-        raise ValidationError("Only platform hot articles can be copied this way.")
+        raise ValidationError(_("Only platform hot articles can be copied this way."))
     return _copy_into(article, enterprise=enterprise, user=user, keep_classification=False)
 
 
@@ -147,7 +148,7 @@ def article_copy_hot(*, article: ArticlePage, enterprise: Enterprise, user=None)
 def article_sync_to_enterprise(*, article: ArticlePage, salesperson: Salesperson, user=None) -> ArticlePage:
     """ART-1: a salesperson offers their own article to the enterprise library (a draft copy)."""
     if article.owner_salesperson_id != salesperson.pk or article.enterprise_id != salesperson.enterprise_id:
-        raise PermissionDenied("You can only sync your own articles.")
+        raise PermissionDenied(_("You can only sync your own articles."))
     return _copy_into(article, enterprise=salesperson.enterprise, user=user, keep_classification=True)
 
 

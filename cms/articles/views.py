@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.selectors import enterprise_for_user, scope_for_user
 
@@ -19,17 +20,17 @@ from .selectors import articles_visible_to
 
 class ImportForm(forms.Form):
     url = forms.URLField(
-        label="WeChat article address",
+        label=_("WeChat article address"),
         max_length=1000,
         assume_scheme="https",
-        help_text="For example https://mp.weixin.qq.com/s/…",
+        help_text=_("For example https://mp.weixin.qq.com/s/…"),
         widget=forms.URLInput(attrs={"placeholder": "https://mp.weixin.qq.com/s/..."}),
     )
 
     def clean_url(self):
         url = self.cleaned_data["url"]
         if not url.lower().startswith(("http://", "https://")):
-            raise ValidationError("Only http:// and https:// addresses can be imported.")
+            raise ValidationError(_("Only http:// and https:// addresses can be imported."))
         return url
 
 
@@ -55,7 +56,7 @@ def article_import(request):
             job = services.article_import_request(
                 enterprise=enterprise, user=request.user, url=form.cleaned_data["url"]
             )
-        messages.info(request, "Import started; this page refreshes until it is done.")
+        messages.info(request, _("Import started; this page refreshes until it is done."))
         return redirect(f"{reverse('articles_import')}?job={job.pk}")
     jobs = list(_imports_for(request)[:20])
     running = any(job.status in (ImportStatus.PENDING, ImportStatus.RUNNING) for job in jobs)
@@ -104,7 +105,7 @@ def article_sync(request, pk: int):
             article=article, salesperson=salesperson, user=request.user
         )
     except PermissionDenied:
-        messages.error(request, "You can only sync your own articles.")
+        messages.error(request, _("You can only sync your own articles."))
         return redirect("articles_library:index")
     messages.success(request, f"“{copy.title}” is now in the enterprise library as a draft.")
     return redirect("articles_library:index")

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
@@ -42,11 +43,11 @@ def _owners(request):
 class ArticleFilterSet(WagtailFilterSet):
     """Filters by category, library, publish state and owner; choices limited to the user's enterprise."""
 
-    categories = django_filters.ModelMultipleChoiceFilter(queryset=_categories, label="Category")
+    categories = django_filters.ModelMultipleChoiceFilter(queryset=_categories, label=_("Category"))
     library = django_filters.ChoiceFilter(choices=Library.choices)
-    live = django_filters.BooleanFilter(label="Published")
-    is_enabled = django_filters.BooleanFilter(label="Enabled")
-    owner_salesperson = django_filters.ModelChoiceFilter(queryset=_owners, label="Owner (salesperson)")
+    live = django_filters.BooleanFilter(label=_("Published"))
+    is_enabled = django_filters.BooleanFilter(label=_("Enabled"))
+    owner_salesperson = django_filters.ModelChoiceFilter(queryset=_owners, label=_("Owner (salesperson)"))
 
     class Meta:
         model = ArticlePage
@@ -96,7 +97,7 @@ class ArticleIndexView(IndexView):
 class ArticleLibraryViewSet(PageListingViewSet):
     model = ArticlePage
     icon = "doc-full"
-    menu_label = "Article libraries"
+    menu_label = _("Article libraries")
     add_to_admin_menu = True
     menu_order = 210
     name = "articles_library"
@@ -111,12 +112,12 @@ class ArticleLibraryViewSet(PageListingViewSet):
                 for c in IndexView.base_columns
                 if c.name in ("title", "status", "latest_revision_created_at")
             ],
-            Column("library", label="Library", accessor="get_library_display"),
+            Column("library", label=_("Library"), accessor="get_library_display"),
             Column(
-                "owner_salesperson", label="Owner", accessor=lambda p: p.owner_salesperson or "Enterprise"
+                "owner_salesperson", label=_("Owner"), accessor=lambda p: p.owner_salesperson or "Enterprise"
             ),
-            DateColumn("created_at", label="Created"),
-            ShareCountColumn("share_count", label="Shares"),
+            DateColumn("created_at", label=_("Created")),
+            ShareCountColumn("share_count", label=_("Shares")),
         ]
 
 
@@ -131,7 +132,7 @@ def register_library():
 class ArticleCategoryViewSet(EnterpriseSnippetViewSet):
     model = ArticleCategory
     icon = "folder-open-inverse"
-    menu_label = "Article categories"
+    menu_label = _("Article categories")
     list_display = ["name", "sort_order"]
     search_fields = ["name"]
 
@@ -139,7 +140,7 @@ class ArticleCategoryViewSet(EnterpriseSnippetViewSet):
 class ArticleTagViewSet(EnterpriseSnippetViewSet):
     model = ArticleTag
     icon = "tag"
-    menu_label = "Article tags"
+    menu_label = _("Article tags")
     list_display = ["name"]
     search_fields = ["name"]
 
@@ -147,14 +148,14 @@ class ArticleTagViewSet(EnterpriseSnippetViewSet):
 class ArticleSettingsViewSet(EnterpriseSnippetViewSet):
     model = ArticleSettings
     icon = "cog"
-    menu_label = "Article settings"
+    menu_label = _("Article settings")
     list_display = ["enterprise", "contact_position", "recommendation_mode"]
 
 
 class SalespersonArticleSettingsViewSet(EnterpriseSnippetViewSet):
     model = SalespersonArticleSettings
     icon = "user"
-    menu_label = "My article settings"
+    menu_label = _("My article settings")
     salesperson_field = "salesperson"
     list_display = ["salesperson", "contact_position"]
 
@@ -179,7 +180,7 @@ def register_urls():
 
 @hooks.register("register_admin_menu_item")
 def import_menu_item():
-    return MenuItem("Import WeChat article", reverse("articles_import"), icon_name="download", order=211)
+    return MenuItem(_("Import WeChat article"), reverse("articles_import"), icon_name="download", order=211)
 
 
 @hooks.register("register_page_header_buttons")

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CardsConfig(AppConfig):
     name = "cms.cards"
     label = "cards"
-    verbose_name = "Business cards"
+    verbose_name = _("Business cards")
 
     def ready(self) -> None:
         from enterprises.models import Role

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from cms.products.forms import EnterpriseChoicesForm
 from enterprises.models import Salesperson
@@ -27,7 +28,7 @@ class CardForm(EnterpriseChoicesForm):
 class TemplateApplyForm(forms.Form):
     salespeople = forms.ModelMultipleChoiceField(
         queryset=Salesperson.objects.none(), widget=forms.CheckboxSelectMultiple,
-        help_text="Their intro, tags, custom content and products are replaced by the template's.",
+        help_text=_("Their intro, tags, custom content and products are replaced by the template's."),
     )
 
     def __init__(self, *args, enterprise, **kwargs):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Salesperson
 
@@ -67,7 +68,7 @@ def card_template_apply(*, template: CardTemplate, salespeople: Iterable[Salespe
     count = 0
     for salesperson in salespeople:
         if salesperson.enterprise_id != template.enterprise_id:
-            raise PermissionDenied("Salesperson of another enterprise.")
+            raise PermissionDenied(_("Salesperson of another enterprise."))
         card = Card.objects.filter(salesperson=salesperson).first()
         if card is None:
             card_create_for_salesperson(salesperson)
@@ -80,7 +81,7 @@ def card_template_apply(*, template: CardTemplate, salespeople: Iterable[Salespe
 def card_tag_like(*, tag: CardTag, visitor) -> tuple[bool, int]:
     """Record a like; a visitor's second like of the same tag changes nothing. Returns (new, count)."""
     if visitor.enterprise_id != tag.card.enterprise_id:
-        raise PermissionDenied("Visitor of another enterprise.")
+        raise PermissionDenied(_("Visitor of another enterprise."))
     try:
         with transaction.atomic():
             CardTagLike.objects.create(tag=tag, visitor=visitor)

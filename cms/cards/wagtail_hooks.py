@@ -1,4 +1,5 @@
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
@@ -32,12 +33,12 @@ class CardViewSet(EnterpriseSnippetViewSet):
                     FieldRowPanel([FieldPanel("phone"), FieldPanel("wechat_id"), FieldPanel("email")]),
                     FieldPanel("address"),
                 ],
-                heading="Contact",
+                heading=_("Contact"),
             ),
             FieldPanel("intro"),
-            InlinePanel("tags", label="Tags"),
+            InlinePanel("tags", label=_("Tags")),
             FieldPanel("products"),
-            InlinePanel("articles", label="Articles"),
+            InlinePanel("articles", label=_("Articles")),
             FieldPanel("content"),
             FieldPanel("is_published"),
         ],
@@ -53,11 +54,11 @@ class CardViewSet(EnterpriseSnippetViewSet):
 class CardTemplateViewSet(EnterpriseSnippetViewSet):
     model = CardTemplate
     icon = "form"
-    menu_label = "Card template"
+    menu_label = _("Card template")
     list_display = ["__str__", "updated_at"]
     edit_handler = ObjectList(
         [
-            InlinePanel("modules", label="Modules (rename, hide, drag to reorder)"),
+            InlinePanel("modules", label=_("Modules (rename, hide, drag to reorder)")),
             FieldPanel("enterprise_intro"),
             MultiFieldPanel(
                 [
@@ -66,7 +67,7 @@ class CardTemplateViewSet(EnterpriseSnippetViewSet):
                     FieldPanel("default_products"),
                     FieldPanel("default_content"),
                 ],
-                heading="What new cards start with",
+                heading=_("What new cards start with"),
             ),
         ],
         base_form_class=EnterpriseChoicesForm,
@@ -76,7 +77,7 @@ class CardTemplateViewSet(EnterpriseSnippetViewSet):
 class CardGroup(SnippetViewSetGroup):
     items = (CardViewSet, CardTemplateViewSet)
     menu_icon = "user"
-    menu_label = "Business cards"
+    menu_label = _("Business cards")
     menu_name = "business-cards"
     menu_order = 300
 
@@ -92,5 +93,5 @@ def register_urls():
 @hooks.register("register_settings_menu_item")
 def template_apply_menu_item():
     return MenuItem(
-        "Copy card template", reverse("cards_template_apply"), icon_name="copy", order=900,
+        _("Copy card template"), reverse("cards_template_apply"), icon_name="copy", order=900,
     )

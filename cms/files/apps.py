@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FilesConfig(AppConfig):
     name = "cms.files"
     label = "salesfiles"
-    verbose_name = "Files"
+    verbose_name = _("Files")
 
     def ready(self) -> None:
         from enterprises.models import Role

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from cms.products.forms import EnterpriseChoicesForm
 
@@ -14,11 +15,11 @@ from .services import FileRejected, salesfile_check, salesfile_share_to_enterpri
 class SalesFileForm(EnterpriseChoicesForm):
     upload = forms.FileField(
         required=False,
-        help_text="Upload a new file (documents up to 20 MB, images 10 MB, video 100 MB), "
-        "or choose a stored one below.",
+        help_text=_("Upload a new file (documents up to 20 MB, images 10 MB, video 100 MB), "
+        "or choose a stored one below."),
     )
     share_to_enterprise = forms.BooleanField(
-        required=False, help_text="Also put a copy of this personal file in the enterprise library."
+        required=False, help_text=_("Also put a copy of this personal file in the enterprise library.")
     )
 
     def __init__(self, *args, **kwargs):

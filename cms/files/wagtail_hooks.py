@@ -1,4 +1,5 @@
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 
@@ -14,7 +15,7 @@ class SalesFileViewSet(EnterpriseSnippetViewSet):
 
     model = SalesFile
     icon = "doc-full-inverse"
-    menu_label = "Files"
+    menu_label = _("Files")
     add_to_admin_menu = True
     menu_order = 320
     list_display = ["title", "kind", "owner", "size", "created_at"]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LeadformsConfig(AppConfig):
     name = "cms.leadforms"
     label = "leadforms"
-    verbose_name = "Lead forms"
+    verbose_name = _("Lead forms")

@@ -21,21 +21,22 @@ from .roles import FieldRole, role_default
 
 
 class FieldType(models.TextChoices):
-    TEXT = "singleline", "Text"
-    PHONE = "phone", "Mobile phone (mainland China)"
-    EMAIL = "email", "Email"
-    NUMBER = "number", "Number"
-    SINGLE_CHOICE = "radio", "Single choice"
-    MULTIPLE_CHOICE = "checkboxes", "Multiple choice"
-    DATE = "date", "Date"
-    TEXTAREA = "multiline", "Text area"
+    TEXT = "singleline", _("Text")
+    PHONE = "phone", _("Mobile phone (mainland China)")
+    EMAIL = "email", _("Email")
+    NUMBER = "number", _("Number")
+    SINGLE_CHOICE = "radio", _("Single choice")
+    MULTIPLE_CHOICE = "checkboxes", _("Multiple choice")
+    DATE = "date", _("Date")
+    TEXTAREA = "multiline", _("Text area")
 
 
 class LeadFormField(AbstractFormField):
     """One field of a lead form."""
 
-    page = ParentalKey("LeadFormPage", on_delete=models.CASCADE, related_name="form_fields")
-    field_type = models.CharField("field type", max_length=16, choices=FieldType.choices)
+    page = ParentalKey("LeadFormPage", on_delete=models.CASCADE, related_name="form_fields",
+        verbose_name=_("page"))
+    field_type = models.CharField(_("field type"), max_length=16, choices=FieldType.choices)
     field_type.required_on_save = True
     role = models.CharField(
         _("role"),
@@ -49,6 +50,10 @@ class LeadFormField(AbstractFormField):
     )
 
     panels = [*AbstractFormField.panels, FieldPanel("role")]
+
+    class Meta:
+        verbose_name = _("lead form field")
+        verbose_name_plural = _("lead form fields")
 
     def save(self, *args, **kwargs):
         if not self.role:
@@ -70,11 +75,14 @@ class LeadFormPage(AbstractForm):
     """A lead form of an enterprise, built in the Wagtail editor."""
 
     header_image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+            verbose_name=_("header image")
     )
-    description = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"])
-    submit_label = models.CharField(max_length=30, default="Submit")
-    thank_you_text = models.CharField(max_length=200, default="Thank you, we will contact you soon.")
+    description = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"],
+        verbose_name=_("description"))
+    submit_label = models.CharField(max_length=30, default="Submit", verbose_name=_("submit label"))
+    thank_you_text = models.CharField(max_length=200, default="Thank you, we will contact you soon.",
+        verbose_name=_("thank you text"))
 
     form_builder = LeadFormBuilder
     base_form_class = EnterpriseFormPageForm
@@ -82,15 +90,16 @@ class LeadFormPage(AbstractForm):
     content_panels = AbstractForm.content_panels + [
         FieldPanel("header_image"),
         FieldPanel("description"),
-        InlinePanel("form_fields", label="Fields"),
+        InlinePanel("form_fields", label=_("Fields")),
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("submit_label"), FieldPanel("thank_you_text")])],
-            heading="After the fields",
+            heading=_("After the fields"),
         ),
     ]
 
     class Meta:
-        verbose_name = "lead form"
+        verbose_name = _("lead form")
+        verbose_name_plural = _("lead forms")
 
     def get_submission_class(self):
         return LeadFormSubmission
@@ -106,15 +115,19 @@ class LeadFormSubmission(AbstractFormSubmission):
     """A stored submission, attributed to the visitor and the sharing salesperson when known."""
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="form_submissions"
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="form_submissions",
+            verbose_name=_("enterprise")
     )
     visitor = models.ForeignKey(
-        "trackers.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="form_submissions"
+        "trackers.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="form_submissions",
+            verbose_name=_("visitor")
     )
     salesperson = models.ForeignKey(
         "enterprises.Salesperson", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="form_submissions",
+        related_name="form_submissions", verbose_name=_("salesperson")
     )
 
     class Meta:
         indexes = [models.Index(fields=["enterprise", "salesperson", "-submit_time"])]
+        verbose_name = _("lead form submission")
+        verbose_name_plural = _("lead form submissions")

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PostersConfig(AppConfig):
     name = "cms.posters"
     label = "posters"
-    verbose_name = "Posters"
+    verbose_name = _("Posters")
 
     def ready(self) -> None:
         from enterprises.models import Role

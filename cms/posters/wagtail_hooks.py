@@ -1,5 +1,6 @@
 from django.db.models import Q
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
@@ -17,7 +18,7 @@ class PosterTemplateViewSet(EnterpriseSnippetViewSet):
 
     model = PosterTemplate
     icon = "image"
-    menu_label = "Poster templates"
+    menu_label = _("Poster templates")
     add_to_admin_menu = True
     menu_order = 330
     list_display = ["name", "theme", "library", "is_active", "updated_at"]
@@ -30,7 +31,7 @@ class PosterTemplateViewSet(EnterpriseSnippetViewSet):
             FieldPanel("background"),
             MultiFieldPanel(
                 [FieldRowPanel([FieldPanel("qr_x"), FieldPanel("qr_y"), FieldPanel("qr_size")])],
-                heading="QR code (pixels of the background)",
+                heading=_("QR code (pixels of the background)"),
             ),
             MultiFieldPanel(
                 [
@@ -39,7 +40,7 @@ class PosterTemplateViewSet(EnterpriseSnippetViewSet):
                         FieldPanel("avatar_x"), FieldPanel("avatar_y"), FieldPanel("avatar_size"),
                     ]),
                 ],
-                heading="Salesperson photo",
+                heading=_("Salesperson photo"),
             ),
             MultiFieldPanel(
                 [
@@ -49,7 +50,7 @@ class PosterTemplateViewSet(EnterpriseSnippetViewSet):
                         FieldPanel("name_colour"),
                     ]),
                 ],
-                heading="Salesperson name",
+                heading=_("Salesperson name"),
             ),
             MultiFieldPanel(
                 [
@@ -59,7 +60,7 @@ class PosterTemplateViewSet(EnterpriseSnippetViewSet):
                         FieldPanel("caption_colour"),
                     ]),
                 ],
-                heading="Caption",
+                heading=_("Caption"),
             ),
         ],
         base_form_class=EnterpriseChoicesForm,

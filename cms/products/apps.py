@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProductsConfig(AppConfig):
     name = "cms.products"
     label = "products"
-    verbose_name = "Products"
+    verbose_name = _("Products")
 
     def ready(self) -> None:
         from enterprises.models import Role

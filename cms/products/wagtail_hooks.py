@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 
@@ -12,7 +13,7 @@ class ProductViewSet(EnterpriseSnippetViewSet):
 
     model = Product
     icon = "tag"
-    menu_label = "Products"
+    menu_label = _("Products")
     add_to_admin_menu = True
     menu_order = 310
     list_display = ["name", "price", "is_active", "updated_at"]
@@ -23,10 +24,10 @@ class ProductViewSet(EnterpriseSnippetViewSet):
             FieldPanel("name"),
             FieldRowPanel([FieldPanel("price"), FieldPanel("is_active"), FieldPanel("sort_order")]),
             FieldPanel("cover"),
-            InlinePanel("images", label="More images"),
+            InlinePanel("images", label=_("More images")),
             FieldPanel("description"),
             MultiFieldPanel(
-                [FieldPanel("mall_url"), FieldPanel("miniprogram_path")], heading="Where to buy"
+                [FieldPanel("mall_url"), FieldPanel("miniprogram_path")], heading=_("Where to buy")
             ),
         ],
         base_form_class=EnterpriseChoicesForm,

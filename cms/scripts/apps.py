@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ScriptsConfig(AppConfig):
     name = "cms.scripts"
     label = "salesscripts"
-    verbose_name = "Sales scripts"
+    verbose_name = _("Sales scripts")
 
     def ready(self) -> None:
         from enterprises.models import Role

@@ -1,4 +1,5 @@
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
@@ -44,7 +45,7 @@ class SalesScriptViewSet(EnterpriseSnippetViewSet):
 class SalesScriptGroup(SnippetViewSetGroup):
     items = (SalesScriptViewSet, ScriptGroupViewSet)
     menu_icon = "openquote"
-    menu_label = "Sales scripts"
+    menu_label = _("Sales scripts")
     menu_name = "sales-scripts"
 
 

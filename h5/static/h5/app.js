@@ -5,6 +5,8 @@
  * so everything read is still credited to the sharing salesperson. */
 (function () {
   "use strict";
+  // Visible words come from Django's JavaScript catalogue (/h5/jsi18n/, the visitor's language).
+  var gettext = window.gettext || function (text) { return text; };
   var cfg = JSON.parse(document.getElementById("h5-config").textContent);
   var app = document.getElementById("app");
   var docs = cfg.documents || {};
@@ -118,7 +120,7 @@
       case "TitleBarBlockType":
         return open + '<div class="h5-titlebar"><h2>' + esc(b.title) + "</h2>" +
           (b.subtitle ? "<p>" + esc(b.subtitle) + "</p>" : "") +
-          (linkHref(b.moreLink) ? '<a class="h5-more" data-track="more" href="' + esc(linkHref(b.moreLink)) + '">更多 More</a>' : "") +
+          (linkHref(b.moreLink) ? '<a class="h5-more" data-track="more" href="' + esc(linkHref(b.moreLink)) + '">' + gettext("More") + '</a>' : "") +
           "</div></section>";
       case "DividerBlockType":
         return open + '<hr class="h5-divider h5-divider-' + esc(b.style || "line") + '" style="margin:' +
@@ -194,7 +196,7 @@
       if (f.helpText) html += '<p class="h5-help">' + esc(f.helpText) + "</p>";
       html += '<p class="h5-field-error" data-error-for="' + name + '" role="alert" hidden></p></div>';
     });
-    return html + '<button type="submit" data-track="form">' + esc(form.submitLabel || "提交 Submit") + "</button></form>";
+    return html + '<button type="submit" data-track="form">' + esc(form.submitLabel || gettext("Submit")) + "</button></form>";
   }
   function formData(form) {
     var data = {};
@@ -229,17 +231,17 @@
       return gql(docs.SubmitForm, { formId: formId, data: formData(form), visitorToken: vt, shareToken: contentToken });
     }).then(function (res) {
       var r = res.data && res.data.submitForm;
-      if (!r) { showErrors(form, [{ field: "__all__", code: "ERROR", message: "提交失败 Could not submit" }]); return; }
+      if (!r) { showErrors(form, [{ field: "__all__", code: "ERROR", message: gettext("Could not submit") }]); return; }
       if (!r.ok) { showErrors(form, r.errors || []); return; }
       track("form_submit", { target: "form:" + formId });
       if (tracker) tracker.flush();
       var done = document.createElement("p");
       done.className = "h5-thanks";
       done.setAttribute("role", "status");
-      done.textContent = form.getAttribute("data-thanks") || "提交成功，谢谢！ Thank you, we will be in touch.";
+      done.textContent = form.getAttribute("data-thanks") || gettext("Thank you, we will be in touch.");
       form.replaceWith(done);
     }).catch(function () {
-      showErrors(form, [{ field: "__all__", code: "NETWORK", message: "网络错误 Network error" }]);
+      showErrors(form, [{ field: "__all__", code: "NETWORK", message: gettext("Network error") }]);
     }).then(function () { button.disabled = false; });
   }
 
@@ -249,10 +251,10 @@
     return '<section class="h5-contact" data-contact="' + where + '">' + img(sp.avatar) +
       '<div><strong>' + esc(sp.name) + '</strong><br><span>' + esc(sp.phone) + '</span>' +
       (sp.wechatId ? '<br><small>WeChat ' + esc(sp.wechatId) + "</small>" : "") + "</div>" +
-      '<button type="button" data-track="consult" data-consult>咨询 Consult</button></section>';
+      '<button type="button" data-track="consult" data-consult>' + gettext("Consult") + '</button></section>';
   }
   function forwardButton() {
-    return preview ? "" : '<button type="button" class="h5-button h5-forward" data-track="share" data-share>转发 Forward</button>';
+    return preview ? "" : '<button type="button" class="h5-button h5-forward" data-track="share" data-share>' + gettext("Forward") + '</button>';
   }
   function renderArticle(a) {
     var pos = a.contactPosition, sp = a.salesperson, m = a.modules || {}, rich = [];
@@ -264,13 +266,13 @@
     html += '<div class="h5-body">' + renderBlocks(a.body, rich) + "</div></article>";
     if (m.contact !== false && pos === "bottom") html += contact(sp, "bottom");
     if (m.products !== false && (a.products || []).length) {
-      html += '<section data-section="products"><h2>产品 Products</h2><ul class="h5-cards">' + a.products.map(function (p) {
+      html += '<section data-section="products"><h2>' + gettext("Products") + '</h2><ul class="h5-cards">' + a.products.map(function (p) {
         return '<li><a href="#/product/' + esc(p.id) + '" data-track="product">' + img(p.cover) + "<span><strong>" + esc(p.name) +
           "</strong><small>" + esc(p.price || "") + "</small></span></a></li>";
       }).join("") + "</ul></section>";
     }
     if (m.recommendations !== false && (a.recommended || []).length) {
-      html += '<section data-section="recommended"><h2>推荐 Recommended</h2><ul class="h5-cards">' + a.recommended.map(function (r) {
+      html += '<section data-section="recommended"><h2>' + gettext("Recommended") + '</h2><ul class="h5-cards">' + a.recommended.map(function (r) {
         return '<li><a href="#/article/' + esc(r.id) + '" data-track="article">' + img(r.cover) + "<span><strong>" + esc(r.title) + "</strong></span></a></li>";
       }).join("") + "</ul></section>";
     }
@@ -291,7 +293,7 @@
     if (page !== site) html += "<h1>" + esc(page.title) + "</h1>";
     html += '<div class="h5-body">' + renderBlocks(page.body, rich) + "</div>" + forwardButton();
     if (nav.length) {
-      html += '<nav class="h5-tabs" aria-label="导航 Navigation"><a href="#/" data-tab="home"' + (activeId ? "" : ' aria-current="page"') + ">" + "首页 Home</a>" +
+      html += '<nav class="h5-tabs" aria-label="' + gettext("Navigation") + '"><a href="#/" data-tab="home"' + (activeId ? "" : ' aria-current="page"') + ">" + gettext("Home") + "</a>" +
         nav.map(function (n) {
           return '<a href="#/page/' + esc(n.id) + '" data-tab="' + esc(n.id) + '"' + (String(activeId) === String(n.id) ? ' aria-current="page"' : "") +
             ">" + img(n.icon) + "<span>" + esc(n.title) + "</span></a>";
@@ -301,7 +303,7 @@
   }
   function renderPreview(page) {
     var rich = [];
-    show('<p class="h5-preview-banner">预览 Preview</p><h1>' + esc(page.title) + '</h1><div class="h5-body">' + renderBlocks(page.body, rich) + "</div>", rich);
+    show('<p class="h5-preview-banner">' + gettext("Preview") + '</p><h1>' + esc(page.title) + '</h1><div class="h5-body">' + renderBlocks(page.body, rich) + "</div>", rich);
   }
   function renderCard(c) {
     var rich = [], html = '<section class="h5-card-head">' + img(c.photo) + "<div><h1>" + esc(c.name) + "</h1><p>" + esc(c.title) + "</p></div></section>";
@@ -311,9 +313,9 @@
       if (m.contact) {
         var ct = m.contact;
         state.salesperson = { name: ct.name, phone: ct.phone, wechatId: ct.wechatId };
-        html += '<dl class="h5-contact-list">' + [["电话 Phone", ct.phone], ["微信 WeChat", ct.wechatId], ["邮箱 Email", ct.email], ["地址 Address", ct.address]]
+        html += '<dl class="h5-contact-list">' + [[gettext("Phone"), ct.phone], [gettext("WeChat"), ct.wechatId], [gettext("Email"), ct.email], [gettext("Address"), ct.address]]
           .filter(function (r) { return r[1]; }).map(function (r) { return "<dt>" + r[0] + "</dt><dd>" + esc(r[1]) + "</dd>"; }).join("") + "</dl>" +
-          '<button type="button" class="h5-button" data-track="consult" data-consult>咨询 Consult</button>';
+          '<button type="button" class="h5-button" data-track="consult" data-consult>' + gettext("Consult") + '</button>';
       }
       if ((m.tags || []).length) {
         html += '<ul class="h5-tags">' + m.tags.map(function (t) {
@@ -343,8 +345,8 @@
     var mall = safeUrl(p.mallUrl);
     show("<article>" + img(p.cover, p.name) + "<h1>" + esc(p.name) + '</h1><p class="h5-price">' + esc(p.price || "") + "</p>" +
       (p.description ? '<p class="h5-text">' + esc(p.description) + "</p>" : "") +
-      (mall ? '<a class="h5-button" data-track="mall" href="' + esc(mall) + '" rel="noopener">去购买 Buy</a> ' : "") +
-      '<button type="button" class="h5-button" data-track="consult" data-consult>咨询 Consult</button></article>' + forwardButton(), []);
+      (mall ? '<a class="h5-button" data-track="mall" href="' + esc(mall) + '" rel="noopener">' + gettext("Buy") + '</a> ' : "") +
+      '<button type="button" class="h5-button" data-track="consult" data-consult>' + gettext("Consult") + '</button></article>' + forwardButton(), []);
   }
   function renderFile(f) {
     var u = safeUrl(f.url), viewer = "";
@@ -353,12 +355,12 @@
     else if (u && /\.pdf(\?|$)/i.test(u)) viewer = '<iframe class="h5-viewer" title="' + esc(f.title) + '" src="' + esc(u) + '"></iframe>';
     else if (f.cover) viewer = img(f.cover, f.title);
     show("<article><h1>" + esc(f.title) + "</h1>" + (f.description ? '<p class="h5-text">' + esc(f.description) + "</p>" : "") + viewer +
-      (u ? '<p><a class="h5-button" data-track="download" href="' + esc(u) + '" download>下载 Download</a></p>' : "") + "</article>" + forwardButton(), []);
+      (u ? '<p><a class="h5-button" data-track="download" href="' + esc(u) + '" download>' + gettext("Download") + '</a></p>' : "") + "</article>" + forwardButton(), []);
   }
   function renderPoster(p) {
     var target = safeUrl(p.targetUrl);
-    show('<figure class="h5-poster"><img alt="海报 Poster" src="' + esc(safeUrl(p.imageUrl)) + '"></figure>' +
-      (target ? '<a class="h5-button" data-track="poster" href="' + esc(target) + '">打开 Open</a>' : "") + forwardButton(), []);
+    show('<figure class="h5-poster"><img alt="' + gettext("Poster") + '" src="' + esc(safeUrl(p.imageUrl)) + '"></figure>' +
+      (target ? '<a class="h5-button" data-track="poster" href="' + esc(target) + '">' + gettext("Open") + '</a>' : "") + forwardButton(), []);
   }
   function show(html, rich) {
     app.innerHTML = html;
@@ -366,7 +368,7 @@
     startCarousels();
     window.scrollTo(0, 0);
   }
-  function unavailable() { app.innerHTML = '<p class="h5-error">内容不可用 / Not available</p>'; }
+  function unavailable() { app.innerHTML = '<p class="h5-error">' + gettext("Not available") + '</p>'; }
   function startCarousels() {
     Array.prototype.forEach.call(app.querySelectorAll(".h5-carousel"), function (c) {
       var seconds = num(c.getAttribute("data-autoplay"), 0, 30, 4), slides = c.querySelector(".h5-slides");
