@@ -163,8 +163,9 @@ def main() -> None:
     def admin(q):
         return list(pages.autocomplete(q)[:20])
 
+    candidates = ArticlePage.objects.filter(pk__in=readable.values("pk"))
     for q in QUERIES:
-        hits = get_search_backend().search(q, ArticlePage.objects.filter(pk__in=readable.values("pk"))).count()
+        hits = get_search_backend().search(q, candidates).count()
         print(f"{q}: {hits} matching articles, first: {[a.title for a in graphql(q)[:2]]}", flush=True)
     for fn in (graphql, admin):  # warm
         fn(QUERIES[0])
