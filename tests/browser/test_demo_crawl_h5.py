@@ -57,14 +57,20 @@ class Watcher:
         page.on("console", self.console)
         page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
         page.on("response", self.response)
-        page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} ({r.failure})"))
+        page.on("requestfailed", self.request_failed)
 
     def console(self, message) -> None:
         if message.type == "error":
             self.problems.append(f"console: {message.text} @ {message.location.get('url', '')}")
 
+    def request_failed(self, request) -> None:
+        # Leaving a page aborts the tracker's last beacon (ERR_ABORTED); Chromium's own PDF viewer
+        # loads chrome:// and chrome-extension:// resources. Neither is a request of the product.
+        if request.url.startswith(("http://", "https://")) and "ERR_ABORTED" not in (request.failure or ""):
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
+
     def response(self, response) -> None:
-        if response.status >= 400:
+        if response.status >= 400 and response.url.startswith(("http://", "https://")):
             self.problems.append(f"{response.status} {response.request.method} {response.url}")
 
     def take(self) -> list[str]:
@@ -91,7 +97,7 @@ def check_share(page, live, share: Share, watcher: Watcher, crawl: Crawl) -> Non
         problems += [f"shows {t!r}" for t in UNAVAILABLE_TEXTS if t in page.locator("body").inner_text()]
         found = app.locator(selector).count()
         if found != count:
-            problems.append(f"{found} of {count} expected {selector!r}")
+            problems.append(f"{found} of {count} expected {selector!r} (page shows {shown[:80]!r})")
         if text and text not in shown:
             problems.append(f"does not show {text!r}")
         broken = page.evaluate(
