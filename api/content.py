@@ -28,6 +28,7 @@ from cms.files.models import SalesFile
 from cms.leadforms.models import LeadFormPage
 from cms.leadforms.services import form_submit
 from cms.products.models import Product
+from cms.readable import files_readable
 from cms.zh_search import search_queryset, substring_q
 from enterprises.models import Enterprise, Salesperson
 from enterprises.selectors import enterprise_for_request
@@ -51,6 +52,7 @@ from .core.loaders import (
 )
 
 MAX_PAGE_SIZE = 50
+PRICE_CURRENCY = "CNY"
 SEARCH_DESCRIPTION = "Words to find in the title or description; Chinese matches any part of a word."
 
 # --- request context ------------------------------------------------------------------------
@@ -159,7 +161,9 @@ class SalespersonContactType(graphene.ObjectType):
 class ProductType(graphene.ObjectType):
     id = graphene.ID(required=True)
     name = graphene.String()
-    price = graphene.String()
+    price = graphene.String(description='Yuan with two decimals ("1280.00"); null: price on request.')
+    price_display = graphene.String(description='Formatted for people: "¥1,280.00"; null: price on request.')
+    currency = graphene.String(description="Always CNY.")
     description = graphene.String()
     cover = graphene.Field(ImageType)
     mall_url = graphene.String()
@@ -172,7 +176,13 @@ class ProductType(graphene.ObjectType):
         return safe_url(product.mall_url)  # feeds and imports bypass the form's URL validation
 
     def resolve_price(product, info):
-        return str(product.price) if product.price is not None else None
+        return f"{product.price:.2f}" if product.price is not None else None
+
+    def resolve_price_display(product, info):
+        return product.price_display
+
+    def resolve_currency(product, info):
+        return PRICE_CURRENCY
 
 
 class FileType(graphene.ObjectType):
@@ -182,6 +192,12 @@ class FileType(graphene.ObjectType):
     kind = graphene.String()
     url = graphene.String()
     cover = graphene.Field(ImageType)
+    content_type = graphene.String(description="MIME type sniffed from the stored bytes.")
+    size = graphene.Int(description="Bytes.")
+    size_display = graphene.String(description='For people: "1.2 MB", "350 KB".')
+
+    def resolve_size_display(file, info):
+        return file.size_display
 
     def resolve_cover(file, info):
         return image_loader(info).get(file.cover_id) if file.cover_id else None
@@ -213,18 +229,18 @@ class FormFieldType(graphene.ObjectType):
 class FormType(graphene.ObjectType):
     id = graphene.ID(required=True)
     title = graphene.String()
-    intro = graphene.String()
+    intro = graphene.String(description="The form's description as sanitized HTML.")
     header_image = graphene.Field(ImageType)
     submit_label = graphene.String()
     thank_you_text = graphene.String()
     fields = graphene.List(FormFieldType)
 
     def resolve_intro(form, info):
-        return getattr(form, "intro", "") or getattr(form, "description", "")
+        html = form.description or ""
+        return clean_output(expand_db_html(html)) if html else ""
 
     def resolve_fields(form, info):
-        read_with_page = getattr(form, "_api_form_fields", None)
-        return read_with_page if read_with_page is not None else form_fields_loader(info).get(form.pk)
+        return form_fields_loader(info).get(form.pk)  # every form of the request in one query
 
     def resolve_header_image(form, info):
         return image_loader(info).get(form.header_image_id) if form.header_image_id else None
@@ -552,7 +568,7 @@ def stream_prepare(ctx: StreamContext, children: list[dict]) -> None:
     for child in children:
         refs.add(child)
     ctx.pages.want([("id", pk) for pk in refs.pages] + [("id", ctx.root_id)])
-    ctx.pages.want(("form", pk) for pk in refs.forms if pk)
+    form_fields_loader(ctx.info).want(refs.forms)  # read with the first form's fields
     ctx.pages.want(("latest", ctx.enterprise_id, c, n) for c, n in refs.latest)
     ctx.products.want(refs.products)
     ctx.files.want(refs.files)
@@ -982,7 +998,8 @@ class ContentQueries(graphene.ObjectType):
 
     def resolve_file(root, info, id):
         enterprise = request_enterprise(info)
-        file = SalesFile.objects.filter(pk=_int_id(id), enterprise=enterprise).first()
+        # the list's rule (cms.readable): another salesperson's personal file is not found
+        file = files_readable(enterprise=enterprise).filter(pk=_int_id(id)).first()
         if file is None:
             raise not_found("File not found.")
         return file
@@ -992,7 +1009,7 @@ class ContentQueries(graphene.ObjectType):
         if not 0 < first <= MAX_PAGE_SIZE:
             raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
         files = (
-            SalesFile.objects.filter(enterprise=enterprise, owner__isnull=True)
+            files_readable(enterprise=enterprise)
             .select_related("document", "image").order_by("-created_at")
         )
         if search and search.strip():

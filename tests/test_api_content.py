@@ -411,3 +411,101 @@ def test_unknown_hash_and_free_text_are_refused_when_persisted_only(client, ente
                            HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key)
     assert codes(response.json()) == ["PERSISTED_QUERY_NOT_FOUND"]
     assert codes(gql(client, enterprise_a, "{ ping }")) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+# --- issue 16: what the H5 pages and the mini-program are sent ---------------------------------
+
+
+def operation(name: str) -> str:
+    """The exact document the H5 app (and the mini-program) sends."""
+    return (OPERATIONS_DIR / f"{name}.graphql").read_text()
+
+
+def rich_form(enterprise):
+    return leadform_create(
+        enterprise=enterprise, title="联系我们",
+        description='<p>Call <b>us</b> today</p><script>alert(1)</script><p onclick="x()">Free</p>',
+        header_image=make_image(enterprise, "header", size=(120, 40)),
+        fields=[{"label": "Phone", "field_type": "phone", "required": True}],
+    )
+
+
+def assert_form_as_h5_needs_it(form, answer):
+    """Header image, the description as sanitized HTML (not escaped text), thank-you text, fields."""
+    assert answer["id"] == str(form.pk) and answer["title"] == "联系我们"
+    assert answer["headerImage"]["url"].startswith("http://testserver/")
+    assert "<b>us</b>" in answer["intro"] and answer["intro"].startswith("<p>")
+    assert "script" not in answer["intro"] and "onclick" not in answer["intro"]
+    assert answer["thankYouText"] == form.thank_you_text
+    assert [f["name"] for f in answer["fields"]] == ["phone"]
+
+
+def test_form_block_answers_everywhere_the_h5_app_reads_it(client, enterprise_a, salesperson_a):
+    """The home, a tab (the demo's 联系我们), an article and the form link: no error, all parts."""
+    from sites.models import MicrositeNavPage
+
+    form = rich_form(enterprise_a)
+    body = [{"type": "form", "value": {"form": form.pk, "title": ""}}]
+    home = publish_home(enterprise_a, body)
+    tab = home.add_child(instance=MicrositeNavPage(title="联系我们", slug="contact", body=body))
+    tab.save_revision().publish()
+    article = article_create(enterprise=enterprise_a, title="With a form", body=body, publish=True)
+    token = share_token_for(article, salesperson_a)
+
+    site = gql(client, enterprise_a, operation("Microsite"), {})
+    contact = gql(client, enterprise_a, operation("MicrositePage"), {"id": tab.pk})
+    read = gql(client, enterprise_a, operation("H5Article"), {"id": article.pk, "shareToken": token})
+    alone = gql(client, enterprise_a, operation("Form"), {"id": form.pk})
+
+    for result in (site, contact, read, alone):
+        assert "errors" not in result, result
+    assert_form_as_h5_needs_it(form, site["data"]["microsite"]["body"][0]["form"])
+    assert_form_as_h5_needs_it(form, contact["data"]["micrositePage"]["body"][0]["form"])
+    assert_form_as_h5_needs_it(form, read["data"]["article"]["body"][0]["form"])
+    assert_form_as_h5_needs_it(form, alone["data"]["form"])
+
+
+def test_card_with_chosen_articles_answers_with_their_covers(client, enterprise_a, salesperson_a):
+    from cms.cards.models import CardArticle
+
+    cover = make_image(enterprise_a, "cover")
+    article = article_create(enterprise=enterprise_a, title="Our story", summary="Why", cover=cover,
+                             publish=True)
+    CardArticle.objects.create(card=salesperson_a.card, page=article, sort_order=0)
+    token = share_token_for(salesperson_a.card, salesperson_a)
+
+    result = gql(client, enterprise_a, operation("Card"), {"shareToken": token})
+
+    assert "errors" not in result, result
+    module = next(m for m in result["data"]["card"]["modules"] if m["key"] == "articles")
+    assert [a["title"] for a in module["articles"]] == ["Our story"]
+    assert module["articles"][0]["cover"]["url"].startswith("http://testserver/")
+
+
+def test_product_price_comes_formatted_in_yuan_beside_the_number(client, enterprise_a):
+    priced = Product.objects.create(enterprise=enterprise_a, name="Pump", price="1280")
+    on_request = Product.objects.create(enterprise=enterprise_a, name="Custom")
+    query = "query($id: ID!) { product(id: $id) { price priceDisplay currency } }"
+
+    assert gql(client, enterprise_a, query, {"id": priced.pk})["data"]["product"] == {
+        "price": "1280.00", "priceDisplay": "¥1,280.00", "currency": "CNY",
+    }
+    assert gql(client, enterprise_a, query, {"id": on_request.pk})["data"]["product"] == {
+        "price": None, "priceDisplay": None, "currency": "CNY",
+    }
+    listed = gql(client, enterprise_a, operation("Product"), {"id": priced.pk})["data"]["product"]
+    assert listed["priceDisplay"] == "¥1,280.00"
+
+
+def test_file_size_comes_in_human_units_beside_the_bytes(client, enterprise_a):
+    file = SalesFile.objects.create(
+        enterprise=enterprise_a, title="Catalogue", kind="document", size=1_258_291,
+        document=make_document(enterprise_a, "catalogue"), content_type="application/pdf",
+    )
+
+    answer = gql(client, enterprise_a, operation("File"), {"id": file.pk})
+
+    assert "errors" not in answer, answer
+    assert answer["data"]["file"]["size"] == 1_258_291
+    assert answer["data"]["file"]["sizeDisplay"] == "1.2 MB"
+    assert answer["data"]["file"]["contentType"] == "application/pdf"

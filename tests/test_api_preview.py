@@ -148,3 +148,20 @@ def test_bad_or_expired_preview_links_get_the_plain_404_page(client, enterprise_
     monkeypatch.setattr(time, "time", lambda: later)
     expired = client.get(f"/h5/preview/{token}/")
     assert expired.status_code == 404 and "Traceback" not in expired.content.decode()
+
+
+def test_editor_preview_of_a_page_with_a_form_block_renders_the_form(client, login, enterprise_a, admin_a):
+    """The demo's 联系我们 tab in the editor preview: the form block answers, with its header and intro."""
+    from tests.test_api_content import assert_form_as_h5_needs_it, rich_form
+
+    form = rich_form(enterprise_a)
+    home = draft_home(enterprise_a)
+    editor = login(admin_a)
+
+    opened = editor_preview(editor, home, [("form", {"form": form.pk, "title": ""})])
+
+    assert opened.status_code == 302, opened.content[:300]
+    config = h5_config(editor.get(opened["Location"]))
+    result = gql(client, enterprise_a, config["document"], {"token": config["previewToken"]})
+    assert "errors" not in result, result
+    assert_form_as_h5_needs_it(form, result["data"]["pagePreview"]["body"][0]["form"])

@@ -194,7 +194,7 @@ def test_chosen_articles_of_own_enterprise_only(login, admin_a, enterprise_a, en
     card = salesperson_a.card
     for order, page in enumerate((own, draft)):
         CardArticle.objects.create(card=card, page=page, sort_order=order)
-    assert card_effective(salesperson=salesperson_a).module("articles").data == [own.page_ptr]
+    assert card_effective(salesperson=salesperson_a).module("articles").data == [own]
     payload = _edit_payload(card, **{
         "articles-TOTAL_FORMS": "1", "articles-0-page": str(foreign.pk), "articles-0-ORDER": "1",
         "articles-0-id": "", "articles-0-DELETE": "",
@@ -202,3 +202,24 @@ def test_chosen_articles_of_own_enterprise_only(login, admin_a, enterprise_a, en
     response = login(admin_a).post(f"{URL}edit/{card.pk}/", payload)
     assert response.status_code == 200 and "Choose an article of your enterprise" in response.content.decode()
     assert not CardArticle.objects.filter(card=card, page=foreign).exists()
+
+
+def test_card_articles_are_the_readable_articles_themselves_in_chosen_order(enterprise_a, salesperson_a):
+    """The card module hands out ArticlePage objects (cover, summary), not bare Page rows."""
+    from cms.articles.services import article_create
+    from cms.cards.models import CardArticle
+    from tests.factories import make_image
+
+    cover = make_image(enterprise_a, "cover")
+    first = article_create(enterprise=enterprise_a, title="First", cover=cover, publish=True)
+    second = article_create(enterprise=enterprise_a, title="Second", publish=True)
+    disabled = article_create(enterprise=enterprise_a, title="Hidden", publish=True)
+    disabled.is_enabled = False
+    disabled.save_revision().publish()
+    for order, page in enumerate((second, disabled, first)):
+        CardArticle.objects.create(card=salesperson_a.card, page=page, sort_order=order)
+
+    articles = card_effective(salesperson=salesperson_a).module("articles").data
+
+    assert [a.title for a in articles] == ["Second", "First"]
+    assert articles[1].cover_id == cover.pk and articles[0].cover_id is None

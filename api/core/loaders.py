@@ -15,9 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import JSONObject
 from wagtail.images import get_image_model
 
 #: Rendition filters clients may ask for (anything else is refused with VALIDATION).
@@ -125,29 +123,12 @@ def rendition_url(info, image, spec: str) -> str | None:
 PAGE_TYPES = ("articlepage", "leadformpage", "micrositenavpage", "micrositehomepage")
 
 
-FORM_FIELD_COLUMNS = (
-    "clean_name", "label", "field_type", "required", "choices", "default_value", "help_text",
-)
-
-
-def _form_fields_column():
-    """A form's fields as one JSON array column of its page row (no separate query)."""
-    from cms.leadforms.models import LeadFormField
-
-    fields = LeadFormField.objects.filter(page_id=OuterRef("pk")).order_by("sort_order")
-    return ArraySubquery(fields.values(json=JSONObject(**{c: c for c in FORM_FIELD_COLUMNS})))
-
-
 def _specific(page):
-    from cms.leadforms.models import LeadFormField
-
+    """The specific page joined by ``select_related`` (annotations carried over), else the page."""
     for attr in PAGE_TYPES:
         child = getattr(page, attr, None)
         if child is not None:
             child.__dict__.update({k: v for k, v in page.__dict__.items() if k.startswith("in_category_")})
-            rows = page.__dict__.get("form_fields_json")
-            if attr == "leadformpage" and rows is not None:
-                child._api_form_fields = [LeadFormField(page_id=page.pk, **row) for row in rows]
             return child
     return page
 
@@ -170,8 +151,9 @@ def page_loader(info) -> BatchLoader:
 
     Keys: ``("id", pk)`` -> the specific page (or None); ``("nav", home path)`` -> the live
     navigation pages under that home in menu order; ``("latest", enterprise id, category id or 0,
-    count)`` -> the latest readable articles (a LIMITed subquery each, inside the same query);
-    ``("form", pk)`` -> like ``("id", pk)``, with the form's fields read in the same query.
+    count)`` -> the latest readable articles (a LIMITed subquery each, inside the same query).
+    Plain ORM expressions only (no vendor-specific SQL): a form's fields come from
+    ``form_fields_loader``, one query for every form of the request.
     """
     from wagtail.models import Page
 
@@ -179,7 +161,7 @@ def page_loader(info) -> BatchLoader:
     from sites.models import MicrositeNavPage
 
     def load_many(keys: list) -> dict:
-        ids = [k[1] for k in keys if k[0] in ("id", "form")]
+        ids = [k[1] for k in keys if k[0] == "id"]
         query = Q(pk__in=ids)
         for _, path in (k for k in keys if k[0] == "nav"):
             depth = len(path) // Page.steplen + 1
@@ -195,8 +177,6 @@ def page_loader(info) -> BatchLoader:
                 articlepage_id=OuterRef("pk"), articlecategory_id=c))
             for c in {c for _, c in wanted if c}
         }
-        if any(k[0] == "form" for k in keys):
-            in_category["form_fields_json"] = _form_fields_column()
         rows = (
             Page.objects.filter(query).select_related(*PAGE_TYPES)
             .defer("articlepage__body", "micrositehomepage__body").annotate(**in_category).order_by("path")
@@ -205,7 +185,7 @@ def page_loader(info) -> BatchLoader:
         by_id = {page.pk: page for page in pages}
         found: dict = {}
         for key in keys:
-            if key[0] in ("id", "form"):
+            if key[0] == "id":
                 found[key] = by_id.get(key[1])
             elif key[0] == "nav":
                 depth = len(key[1]) // Page.steplen + 1
@@ -239,17 +219,19 @@ def product_loader(info, enterprise_id: int) -> BatchLoader:
 
 
 def file_loader(info, enterprise_id: int) -> BatchLoader:
-    """file id -> the enterprise's sales file with its stored document or image."""
-    from cms.files.models import SalesFile
+    """file id -> the enterprise's library file (``cms.readable``) with its stored document or image."""
 
     def load_many(ids: list) -> dict:
-        files = SalesFile.objects.filter(enterprise_id=enterprise_id).select_related("document", "image")
+        from cms.readable import files_readable  # embeds follow the list's rule: no personal files
+
+        files = files_readable(enterprise=enterprise_id).select_related("document", "image")
         return files.in_bulk(ids)
 
     return loader(info, f"files:{enterprise_id}", load_many)
 
 
 def form_fields_loader(info) -> BatchLoader:
+    """form page id -> its fields in form order (one query for every form of the request)."""
     from cms.leadforms.models import LeadFormField
 
     def load_many(page_ids: list) -> dict:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from cms.articles.selectors import articles_readable
 from enterprises.models import Salesperson
 
 from .models import Card, CardModule, CardModuleKey, CardTag, CardTemplate
@@ -41,8 +42,11 @@ def _module_data(key: str, card: Card, template: CardTemplate | None):
     if key == CardModuleKey.PRODUCTS:
         return [p for p in card.products.all() if p.is_active and p.enterprise_id == card.enterprise_id]
     if key == CardModuleKey.ARTICLES:
-        root = card.enterprise.site.root_page.path
-        return [a.page for a in card.articles.all() if a.page.live and a.page.path.startswith(root)]
+        # The articles themselves (cover, summary, author), not the bare Page rows the
+        # CardArticle foreign key points at; readable ones only, in the salesperson's order.
+        chosen = [a.page_id for a in card.articles.all()]
+        readable = articles_readable(enterprise=card.enterprise_id).in_bulk(chosen) if chosen else {}
+        return [readable[pk] for pk in chosen if pk in readable]
     if key == CardModuleKey.ENTERPRISE:
         return {"name": card.enterprise.name, "intro": template.enterprise_intro if template else ""}
     if key == CardModuleKey.CUSTOM:
@@ -60,7 +64,7 @@ def card_effective(*, salesperson: Salesperson) -> EffectiveCard | None:
         .prefetch_related(
             Prefetch("tags", queryset=CardTag.objects.order_by("sort_order")),
             "products",
-            "articles__page",
+            "articles",
         )
         .filter(salesperson=salesperson, is_published=True, salesperson__is_active=True)
         .first()

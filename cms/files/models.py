@@ -11,6 +11,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def format_file_size(size: int | None) -> str:
+    """Bytes for people, in binary units like the upload limits: 1258291 -> "1.2 MB"."""
+    size = int(size or 0)
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024**2:
+        return f"{size / 1024:.0f} KB"
+    if size < 1024**3:
+        return f"{size / 1024**2:.1f} MB"
+    return f"{size / 1024**3:.1f} GB"
+
+
 class FileKind(models.TextChoices):
     DOCUMENT = "document", _("Document")
     IMAGE = "image", _("Image")
@@ -67,6 +79,11 @@ class SalesFile(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def size_display(self) -> str:
+        """The stored size as people read it: "1.2 MB", "350 KB", "512 B"."""
+        return format_file_size(self.size)
 
     @property
     def is_personal(self) -> bool:

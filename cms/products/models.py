@@ -11,6 +11,11 @@ from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
 
+def format_price(price) -> str | None:
+    """Yuan for people (LANG-1: amounts in ¥, CNY): 1280 -> "¥1,280.00"; None stays None."""
+    return None if price is None else f"¥{price:,.2f}"
+
+
 class Product(ClusterableModel):
     """A product of one enterprise (snippet); shown by product blocks and on cards."""
 
@@ -47,6 +52,11 @@ class Product(ClusterableModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def price_display(self) -> str | None:
+        """The price as people read it, in yuan: "¥1,280.00"; None means price on request."""
+        return format_price(self.price)
 
     def clean(self) -> None:
         path = self.miniprogram_path.strip()
