@@ -147,15 +147,15 @@ def gunicorn(built):
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while True:
             try:
-                if requests.get(f"{base}/healthz/", headers=HTTPS, timeout=5).status_code == 200:
+                if requests.get(f"{base}/healthz/", headers=HTTPS, timeout=30).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or a worker still booting
                 pass
             assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "gunicorn did not answer /healthz/ within 120 s"
+            assert time.monotonic() < deadline, "gunicorn did not answer /healthz/ within 300 s"
             time.sleep(0.3)
         yield base
     finally:
