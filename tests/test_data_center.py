@@ -165,7 +165,7 @@ def test_graphql_track_events_inbox_and_share_link(salesperson_a):
     # then the salesperson's inbox has one notification, which they can mark read
     inbox = run("{ myNotifications { title kind isRead } unreadNotificationCount }", salesperson_a.user)
     assert inbox.data["myNotifications"] == [
-        {"title": "Qian is viewing card #3", "kind": "visitor_open", "isRead": False}
+        {"title": "Qian is viewing sales-a", "kind": "visitor_open", "isRead": False}  # the card's name
     ]
     marked = run("mutation { markNotificationsRead { count } }", salesperson_a.user)
     assert marked.data["markNotificationsRead"]["count"] == 1
