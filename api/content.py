@@ -194,10 +194,10 @@ class FileType(graphene.ObjectType):
     cover = graphene.Field(ImageType)
     content_type = graphene.String(description="MIME type sniffed from the stored bytes.")
     size = graphene.Int(description="Bytes.")
-    size_display = graphene.String(description='For people: "1.2 MB", "350 KB".')
+    size_display = graphene.String(description='For people: "1.2 MB", "350 KB"; null when unknown.')
 
     def resolve_size_display(file, info):
-        return file.size_display
+        return file.size_display if file.size else None  # 0: never measured (not an empty file)
 
     def resolve_cover(file, info):
         return image_loader(info).get(file.cover_id) if file.cover_id else None

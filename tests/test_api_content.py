@@ -509,3 +509,7 @@ def test_file_size_comes_in_human_units_beside_the_bytes(client, enterprise_a):
     assert answer["data"]["file"]["size"] == 1_258_291
     assert answer["data"]["file"]["sizeDisplay"] == "1.2 MB"
     assert answer["data"]["file"]["contentType"] == "application/pdf"
+    file.size = 0  # stored before sizes were measured
+    file.save()
+    unmeasured = gql(client, enterprise_a, operation("File"), {"id": file.pk})["data"]["file"]
+    assert unmeasured["sizeDisplay"] is None

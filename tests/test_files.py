@@ -133,3 +133,19 @@ def test_admin_refuses_another_enterprises_document_posted_by_id(login, salesper
     })
     assert response.status_code == 200
     assert not SalesFile.objects.filter(title="Stolen").exists()
+
+
+@pytest.mark.parametrize("size, shown", [
+    (0, "0 B"), (512, "512 B"), (2048, "2 KB"), (1_258_291, "1.2 MB"), (3 * 1024**3, "3.0 GB"),
+])
+def test_file_size_reads_in_human_units(size, shown):
+    assert SalesFile(size=size).size_display == shown
+
+
+def test_admin_listing_shows_file_sizes_in_human_units(login, admin_a, enterprise_a):
+    SalesFile.objects.create(enterprise=enterprise_a, title="Catalogue", kind="document", size=1_258_291,
+                             document=make_document(enterprise_a, "catalogue"))
+
+    listing = login(admin_a).get(URL).content.decode()
+
+    assert "1.2 MB" in listing and "1258291" not in listing

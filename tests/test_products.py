@@ -88,3 +88,14 @@ def test_admin_refuses_another_enterprises_image_posted_by_id(login, admin_a, en
     response = login(admin_a).post(f"{URL}add/", _payload(name="Sneaky", cover=foreign.pk))
     assert response.status_code == 200
     assert not Product.objects.filter(name="Sneaky").exists()
+
+
+def test_price_reads_in_yuan_in_the_admin_listing(login, admin_a, enterprise_a):
+    Product.objects.create(enterprise=enterprise_a, name="Pump", price=Decimal("1280"))
+    Product.objects.create(enterprise=enterprise_a, name="Custom valve")  # price on request
+
+    listing = login(admin_a).get(URL).content.decode()
+
+    assert "¥1,280.00" in listing and "1280.00" not in listing.replace("¥1,280.00", "")
+    assert Product(price=Decimal("0.5")).price_display == "¥0.50"
+    assert Product(price=None).price_display is None

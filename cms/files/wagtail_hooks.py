@@ -1,6 +1,7 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 
 from enterprises.selectors import scope_for_user
@@ -18,7 +19,14 @@ class SalesFileViewSet(EnterpriseSnippetViewSet):
     menu_label = _("Files")
     add_to_admin_menu = True
     menu_order = 320
-    list_display = ["title", "kind", "owner", "size", "created_at"]
+    list_display = [
+        "title",
+        "kind",
+        "owner",
+        # "1.2 MB", not the bytes; sorted by the number
+        Column("size_display", label=SalesFile._meta.get_field("size").verbose_name, sort_key="size"),
+        "created_at",
+    ]
     list_filter = ["kind"]
     search_fields = ["title", "description"]
     personal_owner_field = "owner"

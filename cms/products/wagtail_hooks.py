@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 
 from enterprises.viewsets import EnterpriseSnippetViewSet
@@ -16,7 +17,13 @@ class ProductViewSet(EnterpriseSnippetViewSet):
     menu_label = _("Products")
     add_to_admin_menu = True
     menu_order = 310
-    list_display = ["name", "price", "is_active", "updated_at"]
+    list_display = [
+        "name",
+        # "¥1,280.00", not the bare decimal; sorted by the number
+        Column("price_display", label=Product._meta.get_field("price").verbose_name, sort_key="price"),
+        "is_active",
+        "updated_at",
+    ]
     list_filter = ["is_active"]
     search_fields = ["name", "description"]
     edit_handler = ObjectList(

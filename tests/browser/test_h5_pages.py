@@ -86,7 +86,7 @@ def test_microsite_shows_every_block_in_order_with_theme_tabs_and_form_errors(
     expect(page.get_by_role("heading", name="About us")).to_be_visible()
     expect(page.locator(".h5-rich")).to_contain_text("About us page")
     expect(page.locator(".h5-tabs a[aria-current]")).to_have_text("About us")
-    page.get_by_role("link", name="Home").click()
+    page.locator("[data-tab='home']").click()  # the label follows the browser's language
     page.locator("[data-block=ArticleListBlockType] a").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Chosen 0")
 
@@ -136,11 +136,11 @@ def test_card_likes_product_and_file_pages(live, browser_page, enterprise_a, sal
     # the product page shows its text escaped, the file page a download link
     page.goto(share_url(product, salesperson_a))
     expect(page.get_by_role("heading", name="Pump X")).to_be_visible()
-    expect(page.locator(".h5-price")).to_contain_text("199")
+    expect(page.locator(".h5-price")).to_have_text("¥199.00")
     expect(page.locator(".h5-text")).to_have_text("Quiet <b>pump</b>")
     page.goto(share_url(sales_file, salesperson_a))
     expect(page.get_by_role("heading", name="Catalogue")).to_be_visible()
-    expect(page.get_by_role("link", name="Download")).to_have_attribute("href", re.compile("catalogue"))
+    expect(page.locator("[data-track='download']")).to_have_attribute("href", re.compile("catalogue"))
 
 
 def test_editor_preview_renders_the_draft_without_tracking(live, browser_page, enterprise_a, admin_a):
@@ -174,3 +174,64 @@ def test_editor_preview_renders_the_draft_without_tracking(live, browser_page, e
 
     # a tampered token is the plain 404 page
     assert page.goto(f"{live}/h5/preview/{token[:-2]}xx/").status == 404
+
+
+def test_form_image_file_price_and_card_articles_render_as_intended(
+    live, browser_page, enterprise_a, salesperson_a, shot
+):
+    """Issue 16: form header and rich description, an image file at its own aspect ratio, the price
+    in yuan, and a card holding an article (was "Not available")."""
+    from cms.articles.services import article_create
+    from cms.cards.models import CardArticle
+    from cms.leadforms.services import leadform_create
+
+    form = leadform_create(
+        enterprise=enterprise_a, title="联系我们",
+        description="<p>Call <b>us</b> today</p><ul><li>Free quote</li></ul>",
+        header_image=make_image(enterprise_a, "header", size=(600, 200), colour=(20, 120, 220)),
+        fields=[{"label": "Phone", "field_type": "phone", "required": True}],
+    )
+    wide = SalesFile.objects.create(
+        enterprise=enterprise_a, title="Factory photo", kind="image", size=1_258_291,
+        image=make_image(enterprise_a, "factory", size=(400, 100), colour=(30, 160, 60)),
+    )
+    product = Product.objects.create(enterprise=enterprise_a, name="Pump X", price="1280",
+                                     cover=make_image(enterprise_a, "pump"))
+    article = article_create(enterprise=enterprise_a, title="Our story", summary="Since 1998",
+                             cover=make_image(enterprise_a, "story"), publish=True)
+    CardArticle.objects.create(card=Card.objects.get(salesperson=salesperson_a), page=article)
+    page = browser_page
+
+    # the form link: header image loaded, the description as formatting, not as "<p>" text
+    page.goto(share_url(form, salesperson_a))
+    header = page.locator("form img.h5-form-header")
+    expect(header).to_be_visible()
+    assert wait_for(lambda: header.evaluate("img => img.complete && img.naturalWidth") == 600)
+    expect(page.locator(".h5-intro b")).to_have_text("us")
+    expect(page.locator(".h5-intro li")).to_have_text("Free quote")
+    assert "<p>" not in page.locator(".h5-form").inner_text()
+    shot(page, "h5-form-header")
+
+    # the image file keeps its 4:1 shape, its size reads in MB
+    page.goto(share_url(wide, salesperson_a))
+    viewer = page.locator("img.h5-viewer")
+    expect(viewer).to_be_visible()
+    assert wait_for(lambda: viewer.evaluate("img => img.complete && img.naturalWidth") == 400)
+    box = viewer.bounding_box()
+    assert abs(box["width"] / box["height"] - 4) < 0.1, box
+    expect(page.locator("[data-file-meta]")).to_contain_text("1.2 MB")
+    shot(page, "h5-file-image")
+
+    # the product price in yuan
+    page.goto(share_url(product, salesperson_a))
+    expect(page.locator(".h5-price")).to_have_text("¥1,280.00")
+    shot(page, "h5-product-price")
+
+    # the card with the chosen article renders, the article opens from it
+    page.goto(share_url(Card.objects.get(salesperson=salesperson_a), salesperson_a))
+    articles = page.locator("[data-module='articles']")
+    expect(articles.get_by_text("Our story")).to_be_visible()
+    expect(page.locator("#app .h5-error")).to_have_count(0)
+    shot(page, "h5-card-articles")
+    articles.get_by_text("Our story").click()
+    expect(page.get_by_role("heading", name="Our story")).to_be_visible()

@@ -145,14 +145,14 @@
       case "FileBlockType":
         var f = b.file || {};
         return open + '<a class="h5-file" href="#/file/' + esc(f.id) + '" data-track="file">' + img(f.cover) +
-          "<span>" + esc(b.title || f.title) + " <small>" + esc(f.kind) + "</small></span></a></section>";
+          "<span>" + esc(b.title || f.title) + " <small>" + esc(f.sizeDisplay || "") + "</small></span></a></section>";
       case "FormBlockType":
-        return open + (b.form ? renderForm(b.form, b.title) : "") + "</section>";
+        return open + (b.form ? renderForm(b.form, b.title, rich) : "") + "</section>";
       case "ProductListBlockType":
         return open + (b.title ? "<h2>" + esc(b.title) + "</h2>" : "") + '<ul class="h5-cards h5-layout-' + esc(b.layout || "list") + '">' +
           (b.products || []).map(function (p) {
             return '<li><a href="#/product/' + esc(p.id) + '" data-track="product">' + img(p.cover) +
-              "<span><strong>" + esc(p.name) + "</strong><small>" + esc(p.price || "") + "</small></span></a></li>";
+              "<span><strong>" + esc(p.name) + '</strong><small class="h5-price">' + esc(p.priceDisplay || "") + "</small></span></a></li>";
           }).join("") + "</ul></section>";
       case "ContactBlockType":
         return open + contactButton(b) + "</section>";
@@ -172,11 +172,15 @@
   }
 
   // --- forms -------------------------------------------------------------------------
-  function renderForm(form, title) {
+  function renderForm(form, title, rich) {
+    // form.intro is the description as sanitized HTML: filled in as rich text, like rich text blocks.
+    if (form.intro) rich.push(form.intro);
+    var header = form.headerImage && safeUrl(form.headerImage.url);
     var html = '<form class="h5-form" novalidate data-form-id="' + esc(form.id) + '"' +
       (form.thankYouText ? ' data-thanks="' + esc(form.thankYouText) + '"' : "") + ">" +
+      (header ? '<img class="h5-form-header" alt="" src="' + esc(header) + '">' : "") +
       "<h3>" + esc(title || form.title) + "</h3>" +
-      (form.intro ? '<p class="h5-intro">' + esc(form.intro) + "</p>" : "") +
+      (form.intro ? '<div class="h5-intro h5-rich" data-rich="' + (rich.length - 1) + '"></div>' : "") +
       '<p class="h5-field-error" data-error-for="__all__" role="alert" hidden></p>';
     (form.fields || []).forEach(function (f) {
       var id = "f-" + esc(form.id) + "-" + esc(f.name), name = esc(f.name), req = f.required ? " required" : "";
@@ -268,7 +272,7 @@
     if (m.products !== false && (a.products || []).length) {
       html += '<section data-section="products"><h2>' + gettext("Products") + '</h2><ul class="h5-cards">' + a.products.map(function (p) {
         return '<li><a href="#/product/' + esc(p.id) + '" data-track="product">' + img(p.cover) + "<span><strong>" + esc(p.name) +
-          "</strong><small>" + esc(p.price || "") + "</small></span></a></li>";
+          '</strong><small class="h5-price">' + esc(p.priceDisplay || "") + "</small></span></a></li>";
       }).join("") + "</ul></section>";
     }
     if (m.recommendations !== false && (a.recommended || []).length) {
@@ -343,7 +347,7 @@
   }
   function renderProduct(p) {
     var mall = safeUrl(p.mallUrl);
-    show("<article>" + img(p.cover, p.name) + "<h1>" + esc(p.name) + '</h1><p class="h5-price">' + esc(p.price || "") + "</p>" +
+    show("<article>" + img(p.cover, p.name) + "<h1>" + esc(p.name) + '</h1><p class="h5-price">' + esc(p.priceDisplay || "") + "</p>" +
       (p.description ? '<p class="h5-text">' + esc(p.description) + "</p>" : "") +
       (mall ? '<a class="h5-button" data-track="mall" href="' + esc(mall) + '" rel="noopener">' + gettext("Buy") + '</a> ' : "") +
       '<button type="button" class="h5-button" data-track="consult" data-consult>' + gettext("Consult") + '</button></article>' + forwardButton(), []);
@@ -354,7 +358,8 @@
     else if (u && f.kind === "video") viewer = '<video class="h5-viewer" controls src="' + esc(u) + '"></video>';
     else if (u && /\.pdf(\?|$)/i.test(u)) viewer = '<iframe class="h5-viewer" title="' + esc(f.title) + '" src="' + esc(u) + '"></iframe>';
     else if (f.cover) viewer = img(f.cover, f.title);
-    show("<article><h1>" + esc(f.title) + "</h1>" + (f.description ? '<p class="h5-text">' + esc(f.description) + "</p>" : "") + viewer +
+    var meta = [f.sizeDisplay, f.contentType].filter(Boolean).map(esc).join(" · ");
+    show("<article><h1>" + esc(f.title) + "</h1>" + (meta ? '<p class="h5-meta" data-file-meta>' + meta + "</p>" : "") + (f.description ? '<p class="h5-text">' + esc(f.description) + "</p>" : "") + viewer +
       (u ? '<p><a class="h5-button" data-track="download" href="' + esc(u) + '" download>' + gettext("Download") + '</a></p>' : "") + "</article>" + forwardButton(), []);
   }
   function renderPoster(p) {
@@ -408,7 +413,7 @@
     } else if (kind === "card") {
       shown = load("Card", { shareToken: contentToken }, "card").then(renderCard);
     } else if (kind === "form") {
-      shown = load("Form", { id: id }, "form").then(function (f) { show(renderForm(f), []); });
+      shown = load("Form", { id: id }, "form").then(function (f) { var rich = []; show(renderForm(f, null, rich), rich); });
     } else if (kind === "product") {
       shown = load("Product", { id: id }, "product").then(renderProduct);
     } else if (kind === "file") {
