@@ -51,7 +51,11 @@ def test_poster_has_background_size_and_qr_region_decodes_to_share_url(template,
     [scanned] = decode(region)
     assert scanned == poster.share_url != share_url(salesperson_a.card, salesperson_a)
     context = share_token_verify(scanned.rstrip("/").rsplit("/", 1)[-1])
-    assert (context.kind, context.target_id, context.salesperson_id) == ("poster", poster.pk, salesperson_a.pk)
+    assert (context.kind, context.target_id, context.salesperson_id) == (
+        "poster",
+        poster.pk,
+        salesperson_a.pk,
+    )
     assert poster.target_kind == "card"
 
 
@@ -181,6 +185,7 @@ def test_generate_view_with_own_uploaded_image(login, enterprise_a, enterprise_b
     response = client.get(f"/admin/posters/generate/?image={own.pk}")
     assert response.status_code == 200
     image = Image.open(io.BytesIO(b"".join(response.streaming_content))).convert("RGB")
+    poster = GeneratedPoster.objects.get(salesperson=salesperson_a)
     assert decode(image.crop((300, 500, 600, 800))) == [poster.share_url]
     foreign = make_image(enterprise_b, "theirs")
     assert client.get(f"/admin/posters/generate/?image={foreign.pk}").status_code == 404
