@@ -6,10 +6,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 
+from enterprises.menu import EnterpriseMenuItem
 from enterprises.selectors import enterprise_for_user, scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 
@@ -125,4 +125,4 @@ def register_mall_urls():
 
 @hooks.register("register_admin_menu_item")
 def register_mall_stats_menu_item():
-    return MenuItem(_("Mall stats"), reverse("mall_stats"), icon_name="table", order=402)
+    return EnterpriseMenuItem(_("Mall stats"), reverse("mall_stats"), icon_name="table", order=402)

@@ -9,13 +9,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.pages.listing import IndexView
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 
+from enterprises.menu import EnterpriseMenuItem
 from enterprises.models import Salesperson
 from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
@@ -180,7 +180,9 @@ def register_urls():
 
 @hooks.register("register_admin_menu_item")
 def import_menu_item():
-    return MenuItem(_("Import WeChat article"), reverse("articles_import"), icon_name="download", order=211)
+    return EnterpriseMenuItem(
+        _("Import WeChat article"), reverse("articles_import"), icon_name="download", order=211
+    )
 
 
 @hooks.register("register_page_header_buttons")

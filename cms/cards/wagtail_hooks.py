@@ -1,12 +1,12 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from cms.products.forms import EnterpriseChoicesForm
+from enterprises.menu import EnterpriseMenuItem
 from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 
@@ -92,6 +92,11 @@ def register_urls():
 
 @hooks.register("register_settings_menu_item")
 def template_apply_menu_item():
-    return MenuItem(
-        _("Copy card template"), reverse("cards_template_apply"), icon_name="copy", order=900,
+    return EnterpriseMenuItem(
+        _("Copy card template"),
+        reverse("cards_template_apply"),
+        icon_name="copy",
+        order=900,
+        whole_enterprise=True,
+        permission="cards.change_cardtemplate",
     )
