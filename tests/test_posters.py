@@ -227,3 +227,11 @@ def test_a_scan_of_the_posters_qr_code_credits_the_poster_and_its_salesperson(
     assert (stat.poster_id, stat.scans, stat.visitors_acquired) == (poster.pk, 2, 2)
     [mine] = [row for row in salesperson_stats(scope=scope) if row.salesperson_id == salesperson_a.pk]
     assert (mine.opens, mine.viewers) == (2, 2)
+
+
+def test_a_generated_poster_is_shared_as_kind_poster():
+    """``share_token_for`` knows a generated poster (the crawl found ``UnknownKind: generatedposter``)."""
+    from trackers.registry import item_kind, kind_models
+
+    assert item_kind(GeneratedPoster()) == "poster"
+    assert GeneratedPoster in kind_models("poster")

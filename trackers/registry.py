@@ -30,6 +30,7 @@ MODEL_ALIASES = {
     "businesscard": "card",
     "salespersoncard": "card",
     "poster": "poster",
+    "generatedposter": "poster",
     "leadformpage": "form",
     "leadform": "form",
     "form": "form",
