@@ -58,9 +58,11 @@ def world(fake, client, enterprise_a, enterprise_b, salesperson_a, other_salespe
             name="Colleague Customer", added_at=NOW)
     contact(enterprise=enterprise_b, salesperson=salesperson_b, external_userid="wm1", unionid="U1",
             name="B Contact", added_at=NOW)
-    lead = Lead.objects.create(
-        enterprise=enterprise_a, salesperson=salesperson_a, unionid="U1", visitor=visitor, name="Wang Wu",
-        phone="13811112222", company="Acme A", pool=Pool.FOLLOWING, is_customer=True,
+    # The identified visitor already became a pool lead (CRM-1); the salesperson now follows it.
+    lead, _created = Lead.objects.update_or_create(
+        enterprise=enterprise_a, unionid="U1",
+        defaults=dict(salesperson=salesperson_a, visitor=visitor, name="Wang Wu", phone="13811112222",
+                      company="Acme A", pool=Pool.FOLLOWING, is_customer=True),
     )
     Lead.objects.create(enterprise=enterprise_a, salesperson=other_salesperson_a, unionid="U2",
                         name="Colleague Lead", company="COLLEAGUE-SECRET")
