@@ -28,7 +28,8 @@ def pricing_article(enterprise_a):
 
 def _lead_with_visitor(salesperson, unionid):
     visitor = visitor_identify(enterprise=salesperson.enterprise, unionid=unionid, nickname=unionid)
-    lead = Lead.objects.create(enterprise=salesperson.enterprise, name=unionid, visitor=visitor)
+    # An identified visitor already has its pool lead (CRM-1); the salesperson is given it.
+    lead = Lead.objects.get(enterprise=salesperson.enterprise, visitor=visitor)
     services.lead_assign(lead=lead, salesperson=salesperson)
     return lead
 
