@@ -43,7 +43,7 @@ KNOWN_DEFECTS: dict[str, str] = {
     # The page explorer offers salespeople a history link that Wagtail then denies.
     r"^/admin/pages/\d+/history/$": "page history link shown to a salesperson who may not open it",
     # A salesperson's own personal file is NOT_FOUND by id to visitors: file(id) takes no share token.
-    r"File\b.*\"id\": \d+": "file(id) of a personal file shared by its salesperson (needs the share context)",
+    r"^/graphql/ File \{\"id\": \"?\d+": "a salesperson's own file by id (needs the share context)",
 }
 
 
