@@ -18,7 +18,7 @@ def test_operator_signs_in_to_the_admin(live, browser_page, admin_a, shot):
     page.fill("input[name=username]", admin_a.username)
     page.fill("input[name=password]", "wrong")
     page.click("button[type=submit]")
-    expect(page.get_by_text("didn't match")).to_be_visible()
+    expect(page.get_by_text("不匹配")).to_be_visible()  # the browser asks for zh-CN
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
 

@@ -60,7 +60,7 @@ def test_share_link_shows_the_article_with_contact_and_tracks_reading(
 def test_tampered_share_link_is_a_plain_404(live, browser_page):
     response = browser_page.goto(f"{live}/h5/s/AAAAAAAAAAAAAAAAAAAAAA/")
     assert response.status == 404
-    expect(browser_page.get_by_role("heading")).to_contain_text("not valid")
+    expect(browser_page.get_by_role("heading")).to_contain_text("链接无效")
 
 
 def test_a_lost_answer_is_retried_with_the_same_ids_and_counted_once(

@@ -57,8 +57,8 @@ def test_sidebar_opens_the_chats_contact_and_sends_a_script(
     # when the salesperson sends a script in one tap
     page.goto(f"{live}{reverse('wechat:sidebar_library')}")
     page.wait_for_function("window.__wx.agentConfig !== null")
-    page.get_by_role("button", name="Send").first.click()
-    expect(page.locator(".sb-count").first).to_have_text("used 1×")
+    page.get_by_role("button", name="发送").first.click()
+    expect(page.locator(".sb-count").first).to_have_text("已使用 1 次")
     sends = [c for c in page.evaluate("window.__wx.calls") if c["name"] == "sendChatMessage"]
     message = {"msgtype": "text", "text": {"content": "Hello from Acme"}}
     assert sends == [{"name": "sendChatMessage", "args": message}]

@@ -60,7 +60,7 @@
         headers: { "Accept": "application/json", "X-CSRFToken": csrf() },
       }).then(function (r) { return r.json(); }).then(function (data) {
         var count = form.querySelector(".sb-count");
-        if (count && data.use_count !== undefined) count.textContent = "used " + data.use_count + "×";
+        if (count && data.use_count !== undefined) count.textContent = count.dataset.format.replace("__N__", data.use_count);
       });
     });
   });
