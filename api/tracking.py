@@ -7,6 +7,7 @@ Resolvers only translate: every rule lives in ``trackers.services`` / ``trackers
 from __future__ import annotations
 
 import graphene
+from django.utils.translation import gettext
 
 from api.core.errors import api_error
 from enterprises.selectors import ENTERPRISE_KEY_HEADER, scope_for_user
@@ -270,7 +271,7 @@ class TrackingQueries(graphene.ObjectType):
         # Only what a visitor of the salesperson's enterprise may read gets a link: the token's
         # item is trusted by the beacon, so another tenant's id must not be signed into one.
         if target_id not in readable_ids(_kind(kind), enterprise=scope.enterprise_id, ids=[target_id]):
-            raise api_error("No such item to share.", "NOT_FOUND")
+            raise api_error(gettext("No such item to share."), "NOT_FOUND")
         token = share_token_make(
             enterprise_id=scope.enterprise_id,
             salesperson_id=scope.salesperson_id,

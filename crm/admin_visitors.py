@@ -26,12 +26,18 @@ from .models import Pool
 PAGE = 50
 
 
+#: The intent levels of ``selectors.INTENT_LEVELS`` as the filter shows them.
+INTENT_LABELS = dict(
+    zip(selectors.INTENT_LEVELS, (_("No intent"), _("Low"), _("Medium"), _("High")), strict=True)
+)
+
+
 class VisitorFilterForm(forms.Form):
     intent = forms.ChoiceField(
-        required=False, choices=[("", "Any intent")] + [(x, x.capitalize()) for x in selectors.INTENT_LEVELS]
+        required=False, choices=[("", _("Any intent")), *INTENT_LABELS.items()]
     )
     source = forms.ChoiceField(
-        required=False, choices=[("", "Any source")] + [(k.name.lower(), k.label) for k in TargetKind]
+        required=False, choices=[("", _("Any source"))] + [(k.name.lower(), k.label) for k in TargetKind]
     )
     since = forms.DateField(
         required=False, label=_("Visited from"), widget=forms.DateInput(attrs={"type": "date"})

@@ -290,3 +290,11 @@ def test_content_viewer_list_offers_add_to_pool(login, visitors, salesperson_a):
         .content.decode()
     )
     assert reverse("crm_visitor_add_to_pool", args=[visitors["hot"].pk]) in html
+
+
+def test_visitor_filters_speak_chinese(login, salesperson_a, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = login(salesperson_a.user)
+    html = client.get("/admin/crm/visitors/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "全部意向" in html and "全部来源" in html and "无意向" in html
+    assert "Any source" not in html and "Any intent" not in html

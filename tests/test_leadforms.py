@@ -300,3 +300,15 @@ def test_chinese_labelled_form_gives_the_lead_and_the_visitor_name_and_phone(ent
     )
     visitor.refresh_from_db()
     assert (visitor.nickname, visitor.phone) == ("王小明", "13800138000")
+
+
+def test_a_new_form_starts_with_texts_in_its_creators_language():
+    from django.utils import translation
+
+    from cms.leadforms.models import LeadFormPage
+
+    with translation.override("zh-hans"):
+        form = LeadFormPage(title="报价")
+    assert (form.submit_label, form.thank_you_text) == ("提交", "感谢您的提交，我们会尽快与您联系。")
+    with translation.override("en"):
+        assert LeadFormPage(title="Quote").submit_label == "Submit"

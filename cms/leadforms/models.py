@@ -8,6 +8,7 @@ visitor and the salesperson whose share brought them, for the CRM (FORM-3).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -19,6 +20,14 @@ from cms.products.forms import EnterpriseFormPageForm
 from .forms import LeadFormBuilder, choices_split
 from .roles import FieldRole, role_default
 
+
+def default_submit_label() -> str:
+    """The button text a new form starts with, in the language of whoever creates it (简体中文 first)."""
+    return gettext("Submit")
+
+
+def default_thank_you_text() -> str:
+    return gettext("Thank you, we will contact you soon.")
 
 class FieldType(models.TextChoices):
     TEXT = "singleline", _("Text")
@@ -80,8 +89,10 @@ class LeadFormPage(AbstractForm):
     )
     description = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"],
         verbose_name=_("description"))
-    submit_label = models.CharField(max_length=30, default="Submit", verbose_name=_("submit label"))
-    thank_you_text = models.CharField(max_length=200, default="Thank you, we will contact you soon.",
+    submit_label = models.CharField(
+        max_length=30, default=default_submit_label, verbose_name=_("submit label")
+    )
+    thank_you_text = models.CharField(max_length=200, default=default_thank_you_text,
         verbose_name=_("thank you text"))
 
     form_builder = LeadFormBuilder
