@@ -1,6 +1,6 @@
 """Issue 19: the product speaks 简体中文 by default, English on request, and every string is translated.
 
-The catalogue check runs ``makemessages`` over the code into a temporary copy of ``locale/`` and
+The catalogue check runs ``makemessages`` over a temporary copy of the checkout and
 fails on any product string without a translation (empty or fuzzy entry), so a new English
 string cannot ship untranslated; the committed ``.mo`` must be what ``.po`` compiles to.
 """
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import gettext
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.test import override_settings
 from django.utils import translation
 from wagtail.users.models import UserProfile
@@ -56,29 +57,22 @@ def _problems(po_text: str) -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext (apt-get install gettext)")
-def test_every_product_string_has_a_chinese_translation(tmp_path, monkeypatch):
-    # makemessages writes the project's strings into the ``locale/`` beside them whatever LOCALE_PATHS
-    # says, so the committed catalogues are read after it ran and then put back byte for byte.
-    committed = {path: path.read_bytes() for path in LOCALE.rglob("*.po")}
-    monkeypatch.chdir(ROOT)
+def test_every_product_string_has_a_chinese_translation(tmp_path):
+    # makemessages rewrites the ``locale/`` beside the code, so it runs over a copy of the
+    # checkout: the committed catalogues are never touched, even by a run that is interrupted.
+    copy = tmp_path / "checkout"
+    shutil.copytree(
+        ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".demo", ".git", "media", "node_modules")
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cms.settings.test", "PYTHONPATH": str(copy)}
     problems = []
-    try:
-        for domain in DOMAINS:
-            call_command(
-                "makemessages",
-                locale=["zh_Hans"],
-                domain=domain,
-                ignore_patterns=IGNORE,
-                no_location=True,
-                verbosity=0,
-            )
-        for domain in DOMAINS:
-            po = LOCALE / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po"
-            assert po.exists(), f"{domain}.po missing"
-            problems += [f"{domain}: {p}" for p in _problems(po.read_text(encoding="utf-8"))]
-    finally:
-        for path, content in committed.items():
-            path.write_bytes(content)
+    for domain in DOMAINS:
+        args = [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "-d", domain, "--no-location"]
+        args += [f"--ignore={pattern}" for pattern in IGNORE]
+        subprocess.run(args, cwd=copy, env=env, check=True, capture_output=True)
+        po = copy / "locale" / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po"
+        assert po.exists(), f"{domain}.po missing"
+        problems += [f"{domain}: {p}" for p in _problems(po.read_text(encoding="utf-8"))]
     assert not problems, "Translate these in locale/zh_Hans/LC_MESSAGES:\n" + "\n".join(problems)
 
 
