@@ -10,6 +10,7 @@ import graphene
 from django.utils.translation import gettext
 
 from api.core.errors import api_error
+from enterprises.client_address import client_address
 from enterprises.selectors import ENTERPRISE_KEY_HEADER, scope_for_user
 from graphql import GraphQLError
 from trackers import selectors, services
@@ -392,7 +393,7 @@ class TrackEvents(graphene.Mutation):
         try:
             result = services.events_ingest(
                 payload=payload,
-                client_ip=request.META.get("REMOTE_ADDR", ""),
+                client_ip=client_address(request),
                 enterprise_key=request.META.get(ENTERPRISE_KEY_HEADER),
             )
         except BatchRejected as rejected:

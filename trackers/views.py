@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from enterprises.client_address import client_address
 from enterprises.selectors import ENTERPRISE_KEY_HEADER
 
 from .ingest import BatchRejected
@@ -29,7 +30,7 @@ def track(request: HttpRequest) -> JsonResponse:
     try:
         result = events_ingest(
             payload=payload,
-            client_ip=request.META.get("REMOTE_ADDR", ""),
+            client_ip=client_address(request),
             enterprise_key=request.META.get(ENTERPRISE_KEY_HEADER),
         )
     except BatchRejected as rejected:

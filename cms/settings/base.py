@@ -261,6 +261,9 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Reverse proxies whose X-Forwarded-For is believed (CIDRs or addresses, comma-separated);
+# empty: no proxy, the client address is REMOTE_ADDR (enterprises/client_address.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # SAMEORIGIN, not DENY: Wagtail's live preview panel shows the page in a same-origin iframe.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
