@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
@@ -272,8 +273,8 @@ def article_import_run(*, import_id: int) -> ArticleImport:
             images[url] = _fetch_image(url)
             _progress(job, 30 + int(60 * n / max(len(urls), 1)))
         article = _save_import(job, data, images)
-    except safe_fetch.BlockedAddress as error:
-        _progress(job, 100, ImportStatus.FAILED, f"Blocked address: {error}")
+    except safe_fetch.BlockedAddress as error:  # the message names the host, never its address
+        _progress(job, 100, ImportStatus.FAILED, gettext("Blocked address: %(reason)s") % {"reason": error})
         return job
     except safe_fetch.BadURL as error:
         _progress(job, 100, ImportStatus.FAILED, f"Bad address: {error}")
