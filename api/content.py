@@ -50,6 +50,7 @@ from .core.loaders import (
     rendition_url,
     want_images,
 )
+from .core.throttle import throttle
 
 MAX_PAGE_SIZE = 50
 PRICE_CURRENCY = "CNY"
@@ -1047,6 +1048,7 @@ class SubmitForm(graphene.Mutation):
             raise api_error("data must be an object of field values.", VALIDATION)
         salesperson = share_salesperson(info, enterprise, share_token, salesperson_id)
         visitor = request_visitor(enterprise, visitor_token)
+        throttle(info, "submit_form", device=f"v{visitor.pk}" if visitor else "")
         result = form_submit(form_page=form, data=data, visitor=visitor, salesperson=salesperson)
         return SubmitForm(
             ok=not result.errors,
@@ -1070,6 +1072,7 @@ class LikeCardTag(graphene.Mutation):
         visitor = request_visitor(enterprise, visitor_token)
         if visitor is None:
             raise api_error("Visitor not found.", FORBIDDEN)
+        throttle(info, "like_card_tag", device=f"v{visitor.pk}")
         tag = CardTag.objects.filter(
             pk=_int_id(tag_id), card__enterprise=enterprise, card__is_published=True
         ).select_related("card").first()

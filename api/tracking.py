@@ -10,6 +10,7 @@ import graphene
 from django.utils.translation import gettext
 
 from api.core.errors import api_error
+from api.core.throttle import throttle
 from enterprises.client_address import client_address
 from enterprises.selectors import ENTERPRISE_KEY_HEADER, scope_for_user
 from graphql import GraphQLError
@@ -425,6 +426,7 @@ class ForwardShare(graphene.Mutation):
             raise api_error("Invalid visitor token.", "FORBIDDEN") from None
         if forwarder is None:
             raise api_error("Visitor not found.", "NOT_FOUND")
+        throttle(info, "forward_share", device=f"v{forwarder.pk}")
         try:
             new_token = services.share_forward(parent_token=token, visitor=forwarder)
         except services.TrackingError as error:
@@ -458,6 +460,7 @@ class VisitorSession(graphene.Mutation):
             raise api_error("The share link is not valid.", "FORBIDDEN") from None
         if not isinstance(device_id, str) or not DEVICE_RE.match(device_id):
             raise api_error("deviceId must be 8-64 of A-Z a-z 0-9 _ -.", "VALIDATION")
+        throttle(info, "visitor_session", device=f"d{context.enterprise_id}:{device_id}")
         enterprise = Enterprise.objects.filter(pk=context.enterprise_id, is_active=True).first()
         if enterprise is None:
             raise api_error("Enterprise not found.", "NOT_FOUND")

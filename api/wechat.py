@@ -16,6 +16,7 @@ from wechat import selectors, services
 from wechat.models import ChatMessage
 
 from .core.errors import api_error
+from .core.throttle import throttle
 
 VISITOR_TOKEN_HEADER = "HTTP_X_VISITOR_TOKEN"
 
@@ -167,6 +168,7 @@ class Login(graphene.Mutation):
         enterprise = enterprise_for_request(info.context)
         if enterprise is None:
             raise api_error("Unknown enterprise: send the X-Enterprise-Key header.", "NOT_FOUND")
+        throttle(info, "login", device=f"d{enterprise.pk}:{device_id}" if device_id else "")
         try:
             visitor = services.wechat_login(enterprise=enterprise, code=code, device_id=device_id or "")
         except services.WeChatServiceError as error:
@@ -194,6 +196,7 @@ class SharePhone(graphene.Mutation):
         visitor = _visitor(info)
         if visitor is None:
             raise api_error("Log in first.", "FORBIDDEN")
+        throttle(info, "share_phone", device=f"v{visitor.pk}")
         try:
             return SharePhonePayload(phone=services.visitor_phone_share(visitor=visitor, code=code))
         except services.WeChatServiceError as error:
@@ -214,6 +217,7 @@ class ChatOpen(graphene.Mutation):
         visitor = _visitor(info)
         if visitor is None:
             raise api_error("Log in first.", "FORBIDDEN")
+        throttle(info, "chat", device=f"v{visitor.pk}")
         if share_token:
             from trackers.share import ShareTokenInvalid, share_token_verify
 
@@ -249,6 +253,8 @@ class ChatSend(graphene.Mutation):
 
     def mutate(root, info, conversation_id, body):
         conversation, party = _conversation(info, conversation_id)
+        if party == ChatMessage.Sender.VISITOR:  # a salesperson's messages are signed-in writes
+            throttle(info, "chat", device=f"v{conversation.visitor_id}")
         try:
             return _message(services.chat_message_send(conversation=conversation, sender=party, body=body))
         except services.WeChatServiceError as error:
@@ -268,6 +274,7 @@ class ChatSharePhone(graphene.Mutation):
         conversation, party = _conversation(info, conversation_id)
         if party != ChatMessage.Sender.VISITOR:
             raise api_error("Only the visitor can share their phone number.", "FORBIDDEN")
+        throttle(info, "share_phone", device=f"v{conversation.visitor_id}")
         try:
             return _message(services.chat_phone_share(conversation=conversation, code=code))
         except services.WeChatServiceError as error:

@@ -12,6 +12,7 @@ from cms.articles.services import article_create
 from cms.cards.models import Card
 from cms.posters.models import GeneratedPoster
 from tests.factories import png_bytes
+from trackers.ingest import visitor_token_read
 from trackers.models import Notification, ShareForward, Visitor
 from trackers.share import share_token_for, share_token_make, share_token_verify, share_url
 
@@ -52,7 +53,10 @@ def test_visitor_session_names_the_device_visitor_once(client, enterprise_a, art
     # then one anonymous visitor of the share's enterprise, the same token both times
     assert "errors" not in first, first
     session = first["data"]["visitorSession"]
-    assert session == second["data"]["visitorSession"]
+    # the same visitor (each answer is a freshly dated token: asking again renews it)
+    assert session["visitorId"] == second["data"]["visitorSession"]["visitorId"]
+    renewed = second["data"]["visitorSession"]["visitorToken"]
+    assert visitor_token_read(renewed)[1] == int(session["visitorId"])
     visitor = Visitor.objects.get(device_id="device-123456")
     assert visitor.enterprise_id == enterprise_a.pk and str(visitor.pk) == session["visitorId"]
     assert not visitor.is_identified

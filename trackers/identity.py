@@ -59,12 +59,15 @@ def visitor_from_token(token: str, *, enterprise_id: int | None = None) -> Visit
     """The visitor a signed visitor token names, following merges (the surviving person).
 
     Raises :class:`VisitorTokenInvalid` for a bad signature or a token of another enterprise
-    than ``enterprise_id`` (when given); ``None`` when the row no longer exists.
+    than ``enterprise_id`` (when given); ``None`` when the row no longer exists or the token
+    is past ``settings.VISITOR_TOKEN_MAX_AGE``.
     """
     from .ingest import visitor_token_read
 
     try:
         token_enterprise_id, visitor_id = visitor_token_read(str(token))
+    except signing.SignatureExpired:  # answered like a new device: no visitor yet
+        return None
     except (signing.BadSignature, ValueError):
         raise VisitorTokenInvalid("invalid visitor token") from None
     if enterprise_id is not None and token_enterprise_id != enterprise_id:

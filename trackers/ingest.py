@@ -22,6 +22,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from enterprises.throttle import counters_hit
+
 from . import queue
 from .derived import derived_after_commit, derived_apply
 from .models import EventType, TargetKind, Visitor
@@ -64,13 +66,28 @@ class AcceptResult:
 
 
 def visitor_token(visitor: Visitor) -> str:
-    """A signed visitor identity for clients (issued after login); names the enterprise too."""
-    return signing.Signer(salt=VISITOR_SIGNER_SALT).sign(f"{visitor.enterprise_id}.{visitor.pk}")
+    """A signed, dated visitor identity for clients (login, visitorSession); names the enterprise.
+
+    It works for ``settings.VISITOR_TOKEN_MAX_AGE`` seconds; clients renew it by asking again.
+    """
+    return signing.TimestampSigner(salt=VISITOR_SIGNER_SALT).sign(f"{visitor.enterprise_id}.{visitor.pk}")
 
 
 def visitor_token_read(token: str) -> tuple[int, int]:
-    """(enterprise_id, visitor_id) of a visitor token; raises ``signing.BadSignature``."""
-    value = signing.Signer(salt=VISITOR_SIGNER_SALT).unsign(token)
+    """(enterprise_id, visitor_id) of a visitor token.
+
+    Raises ``signing.SignatureExpired`` for a genuine token past its age (or an undated one
+    issued before tokens expired) and ``signing.BadSignature`` for anything forged.
+    """
+    try:
+        value = signing.TimestampSigner(salt=VISITOR_SIGNER_SALT).unsign(
+            token, max_age=settings.VISITOR_TOKEN_MAX_AGE
+        )
+    except signing.SignatureExpired:
+        raise
+    except (signing.BadSignature, ValueError):
+        signing.Signer(salt=VISITOR_SIGNER_SALT).unsign(token)  # forged: BadSignature
+        raise signing.SignatureExpired("undated visitor token") from None
     enterprise_id, visitor_id = value.split(".")
     return int(enterprise_id), int(visitor_id)
 
@@ -138,18 +155,24 @@ def events_accept(*, payload, client_ip: str = "", enterprise_key: str | None = 
         raise BatchRejected("enterprise_mismatch", status=403, code="FORBIDDEN")
 
     visitor_id, device = None, ""
+    visitor_expired = False
     if payload.get("visitor"):
         try:
             enterprise_id, visitor_id = visitor_token_read(str(payload["visitor"]))
+        except signing.SignatureExpired:  # like a new device: its device id if it sent one
+            visitor_expired, enterprise_id = True, context.enterprise_id
         except (signing.BadSignature, ValueError):
             _reject({"bad_visitor": len(events)})
             raise BatchRejected("bad_visitor", status=403, code="FORBIDDEN") from None
         if enterprise_id != context.enterprise_id:
             _reject({"enterprise_mismatch": len(events)})
             raise BatchRejected("enterprise_mismatch", status=403, code="FORBIDDEN")
-    else:
+    if visitor_id is None:
         device = payload.get("device")
         if not isinstance(device, str) or not DEVICE_RE.match(device):
+            if visitor_expired:
+                _reject({"visitor_expired": len(events)})
+                raise BatchRejected("visitor_expired", status=401, code="UNAUTHENTICATED")
             _reject({"no_visitor": len(events)})
             raise BatchRejected("no_visitor")
     session = payload.get("session") or ""
@@ -158,7 +181,7 @@ def events_accept(*, payload, client_ip: str = "", enterprise_key: str | None = 
 
     limits = settings.TRACKING_RATE_LIMIT
     who = f"v{visitor_id}" if visitor_id else f"d{context.enterprise_id}:{device}"
-    retry_after = queue.rate_limit_hit(
+    retry_after = counters_hit(
         {f"trk:rl:{who}": limits.get("requests", 0), f"trk:rl:ip:{client_ip}": limits.get("ip_requests", 0)},
         window=limits.get("window", 60),
     )

@@ -1,4 +1,4 @@
-"""The Redis side of ingestion: the event queue, rate-limit counters and reject counters.
+"""The Redis side of ingestion: the event queue and reject counters (limits: enterprises/throttle.py).
 
 Without REDIS_URL (a development shell; `make run` and production have Redis) there is no
 queue and batches are stored in the request.
@@ -43,35 +43,6 @@ def _client(url: str):
 def redis_client():
     """The shared Redis connection, or None when the deployment has no Redis."""
     return _client(settings.REDIS_URL) if settings.REDIS_URL else None
-
-
-def rate_limit_hit(limits: dict[str, int], *, window: int) -> int:
-    """Count one request against each key (key -> limit); returns seconds to wait (0 = allowed)."""
-    keys = [key for key, limit in limits.items() if limit]
-    client = redis_client()
-    if client is None:
-        from django.core.cache import cache
-
-        for key in keys:
-            cache.add(key, 0, window)
-            try:
-                count = cache.incr(key)
-            except ValueError:
-                count = 1
-            if count > limits[key]:
-                return window
-        return 0
-    pipe = client.pipeline(transaction=False)
-    for key in keys:
-        pipe.incr(key)
-        pipe.expire(key, window, nx=True)
-    results = pipe.execute()
-    counts = results[0::2]
-    over = [key for key, count in zip(keys, counts, strict=True) if count > limits[key]]
-    if over:
-        ttl = max(client.ttl(key) for key in over)
-        return max(int(ttl), 1)
-    return 0
 
 
 def rejects_count(reasons: dict[str, int]) -> None:

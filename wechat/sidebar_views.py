@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cms.scripts.models import ScriptGroup
@@ -26,7 +27,9 @@ from cms.scripts.selectors import script_library
 from cms.scripts.services import script_use
 from crm.models import FollowUp, Tag
 from crm.services import CrmError, followup_create
+from enterprises.client_address import client_address
 from enterprises.selectors import enterprise_get_by_key
+from enterprises.throttle import Limited, public_write_check
 from trackers.selectors import visitor_timeline
 
 from . import sidebar
@@ -90,6 +93,17 @@ def sidebar_entry(request: HttpRequest, key: str) -> HttpResponse:
             }
         )
         return redirect(f"{OAUTH_URL}?{query}#wechat_redirect")
+    try:  # each code costs a call to WeCom: one address may not make us hammer it
+        public_write_check("sidebar_oauth", client=client_address(request))
+    except Limited as limited:
+        response = _refused(
+            request,
+            gettext("Too many requests. Please try again in %(seconds)d seconds.")
+            % {"seconds": limited.retry_after},
+        )
+        response.status_code = 429
+        response["Retry-After"] = str(limited.retry_after)
+        return response
     try:
         token = sidebar.sidebar_login(account=account, code=code)
     except sidebar.SidebarRefused:

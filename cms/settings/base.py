@@ -5,6 +5,8 @@ variable read here, so production.py only sets safer defaults and never holds
 a setting that base.py lacks.
 """
 
+import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -78,6 +80,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # login lockout (enterprises/login_lockout.py)
+]
+
+# The lockout backend goes first: it refuses a locked-out login before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "enterprises.login_lockout.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out login with lockout_response
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -240,6 +250,34 @@ TRACKING_RATE_LIMIT = {
     "ip_requests": int(os.environ.get("TRACKING_RATE_LIMIT_IP_REQUESTS", "1200")),
     "window": int(os.environ.get("TRACKING_RATE_LIMIT_WINDOW", "60")),
 }
+
+# A visitor token (visitorSession, mini-program login) works this long after it was issued;
+# clients renew it by asking again, an expired one is treated like a new device.
+VISITOR_TOKEN_MAX_AGE = int(os.environ.get("VISITOR_TOKEN_MAX_AGE_DAYS", "180")) * 86400
+
+# Public (anonymous) writes per action: "device" counts per device id or signed visitor,
+# "ip" per client address (TRUSTED_PROXIES), both per "window" seconds; 0 = no limit.
+# PUBLIC_WRITE_LIMITS (JSON) overrides per action, e.g. '{"submit_form": {"device": 3}}'.
+PUBLIC_WRITE_LIMITS = {
+    "default": {"device": 30, "ip": 300, "window": 60},
+    "visitor_session": {"device": 10, "ip": 120, "window": 60},
+    "submit_form": {"device": 5, "ip": 60, "window": 600},
+    "login": {"device": 10, "ip": 60, "window": 60},
+    "sidebar_oauth": {"ip": 60, "window": 60},
+}
+for _action, _rule in json.loads(os.environ.get("PUBLIC_WRITE_LIMITS", "") or "{}").items():
+    PUBLIC_WRITE_LIMITS[_action] = {**PUBLIC_WRITE_LIMITS.get(_action, {}), **_rule}
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username,
+# or from one client address, logins are refused for LOGIN_COOLOFF_MINUTES; each further
+# failure during the lockout starts the wait again. Failures are rows of axes_accessattempt.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "enterprises.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "enterprises.login_lockout.lockout_response"
+AXES_ENABLE_ADMIN = False
 
 # Outbound fetches (article import, mall feeds): private addresses are refused;
 # tests may allow loopback explicitly.

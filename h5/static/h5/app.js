@@ -78,15 +78,22 @@
   }
   function visitorToken() {
     // The anonymous device visitor (the same row the tracker reports), named once per device.
-    var key = "h5.visitor." + cfg.enterpriseKey;
+    // Tokens expire (VISITOR_TOKEN_MAX_AGE): one older than a day is renewed on this use.
+    var key = "h5.visitor." + cfg.enterpriseKey, RENEW_MS = 86400000;
     if (state.visitor) return Promise.resolve(state.visitor);
-    try { state.visitor = localStorage.getItem(key); } catch (e) { state.visitor = null; }
+    try {
+      var at = Number(localStorage.getItem(key + ".at")) || 0;
+      state.visitor = Date.now() - at < RENEW_MS ? localStorage.getItem(key) : null;
+    } catch (e) { state.visitor = null; }
     if (state.visitor) return Promise.resolve(state.visitor);
     return gql(docs.VisitorSession, { shareToken: cfg.token, deviceId: tracker.device }).then(function (res) {
       var s = res.data && res.data.visitorSession;
       if (!s) throw new Error("no visitor session");
       state.visitor = s.visitorToken;
-      try { localStorage.setItem(key, s.visitorToken); } catch (e) { /* private mode */ }
+      try {
+        localStorage.setItem(key, s.visitorToken);
+        localStorage.setItem(key + ".at", String(Date.now()));
+      } catch (e) { /* private mode */ }
       return s.visitorToken;
     });
   }
