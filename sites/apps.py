@@ -6,3 +6,8 @@ class MicrositesConfig(AppConfig):
     name = "sites"
     label = "microsites"
     verbose_name = _("Microsites")
+
+    def ready(self) -> None:
+        from .publication import connect_publication_signals
+
+        connect_publication_signals()

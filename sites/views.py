@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from .models import MicrositeHomePage
 from .services import microsite_set_shelf
@@ -21,8 +22,8 @@ def microsite_shelf(request, pk: int):
     microsite_set_shelf(home=home, on_shelf=on_shelf)
     messages.success(
         request,
-        "The microsite is on the shelf."
+        _("The microsite is on the shelf.")
         if on_shelf
-        else "The microsite is off the shelf; the design is kept.",
+        else _("The microsite is off the shelf; the design is kept."),
     )
     return redirect("wagtailadmin_explore", home.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cms.products.models import Product
@@ -26,7 +27,7 @@ def test_a_cache_hit_runs_no_sql_and_returns_the_same_answer(client, enterprise_
     assert len(queries) == 0, [q["sql"][:80] for q in queries.captured_queries]
 
 
-def test_publishing_and_shelf_changes_invalidate(client, enterprise_a):
+def test_publishing_invalidates(client, enterprise_a):
     home = publish_home(enterprise_a, [{"type": "title_bar", "value": {"title": "Old", "subtitle": ""}}])
     assert gql(client, enterprise_a, QUERY)["data"]["microsite"]["body"][0]["title"] == "Old"
 
@@ -34,9 +35,20 @@ def test_publishing_and_shelf_changes_invalidate(client, enterprise_a):
     home.save_revision().publish()
     assert gql(client, enterprise_a, QUERY)["data"]["microsite"]["body"][0]["title"] == "New"
 
-    home.is_on_shelf = False
-    home.save_revision().publish()
-    assert [e["extensions"]["code"] for e in gql(client, enterprise_a, QUERY)["errors"]] == ["NOT_FOUND"]
+
+def test_the_admins_shelf_action_hides_the_cached_microsite_at_once(client, enterprise_a, admin_a):
+    """SITE-3 through the admin's own shelf action (no revision is published on that path)."""
+    home = publish_home(enterprise_a, [{"type": "title_bar", "value": {"title": "On", "subtitle": ""}}])
+    assert gql(client, enterprise_a, QUERY)["data"]["microsite"]["title"]  # now cached
+    operator = Client()
+    operator.force_login(admin_a)
+
+    assert operator.post(f"/admin/microsite/{home.pk}/shelf/", {"on_shelf": "0"}).status_code == 302
+    codes = [e["extensions"]["code"] for e in gql(client, enterprise_a, QUERY)["errors"]]
+    assert codes == ["NOT_FOUND"]
+
+    assert operator.post(f"/admin/microsite/{home.pk}/shelf/", {"on_shelf": "1"}).status_code == 302
+    assert gql(client, enterprise_a, QUERY)["data"]["microsite"]["body"][0]["title"] == "On"
 
 
 def test_a_saved_product_invalidates(client, enterprise_a):

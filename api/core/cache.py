@@ -2,8 +2,9 @@
 
 The key is (enterprise key or host, document, variables, operation name, generation). The
 variables carry the share context (``shareToken`` / ``salespersonId``) and the page id; the
-generation is one counter bumped whenever a page is published, unpublished or deleted (which
-is also how a shelf change reaches visitors) and when an embedded product or file is saved.
+generation is the publication generation (``sites.publication``), bumped whenever a page is
+published, unpublished or deleted, the microsite goes on or off the shelf, or an embedded product
+or file is saved.
 Only anonymous queries whose root fields are all in ``CACHEABLE_FIELDS`` are cached, and only
 error-free answers. ``settings.GRAPHQL_RESPONSE_CACHE = False`` turns it off.
 """
@@ -17,9 +18,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from sites.publication import bump_published_generation, published_generation
 
 CACHEABLE_FIELDS = frozenset({"microsite", "micrositePage"})
-GENERATION_KEY = "gql:response:generation"
 #: Upper bound on staleness for changes that bump no generation (e.g. a salesperson's phone).
 TTL_SECONDS = 300
 
@@ -56,7 +57,7 @@ def response_key(request, query: str | None, variables, operation_name: str | No
     if not fields or not fields <= CACHEABLE_FIELDS:
         return None
     tenant = request.META.get("HTTP_X_ENTERPRISE_KEY") or request.GET.get("enterprise") or request.get_host()
-    generation = cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+    generation = published_generation()
     payload = json.dumps([tenant, query, variables or {}, operation_name or ""], sort_keys=True, default=str)
     return f"gql:response:{generation}:{hashlib.sha256(payload.encode()).hexdigest()}"
 
@@ -70,8 +71,5 @@ def put(key: str, body: str) -> None:
 
 
 def invalidate(**_kwargs) -> None:
-    """Every cached response becomes unreachable (a new generation)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
+    """Every cached response becomes unreachable (a new publication generation)."""
+    bump_published_generation()
