@@ -25,6 +25,7 @@ from cms.cards.models import CardTag
 from cms.cards.selectors import card_effective
 from cms.cards.services import card_tag_like
 from cms.files.models import SalesFile
+from cms.files.selectors import salesfile_url
 from cms.leadforms.models import LeadFormPage
 from cms.leadforms.services import form_submit
 from cms.products.models import Product
@@ -91,6 +92,12 @@ def share_salesperson(
     if salesperson is None and share_token is None:
         raise not_found("Salesperson not found.")
     return salesperson
+
+
+def _share_salesperson_id(info, enterprise: Enterprise, share_token: str | None) -> int | None:
+    """The salesperson of a verified share token (FORBIDDEN if the token is bad), else None."""
+    salesperson = share_salesperson(info, enterprise, share_token, None) if share_token else None
+    return salesperson.pk if salesperson else None
 
 
 def request_visitor(enterprise: Enterprise, visitor_token: str | None) -> Visitor | None:
@@ -204,8 +211,8 @@ class FileType(graphene.ObjectType):
         return image_loader(info).get(file.cover_id) if file.cover_id else None
 
     def resolve_url(file, info):
-        stored = file.file
-        return _absolute(info, getattr(stored, "url", None)) if stored else None
+        # documents: Wagtail's guarded serve view (signed for a personal file), never /media/
+        return _absolute(info, salesfile_url(file))
 
 
 class FormFieldType(graphene.ObjectType):
@@ -883,6 +890,11 @@ SHARE_ARGS = {
 }
 
 
+FILE_SHARE_TOKEN = graphene.String(
+    description="The share token of the link being read: its salesperson's personal files are readable too."
+)
+
+
 class ContentQueries(graphene.ObjectType):
     microsite = graphene.Field(MicrositeType, **SHARE_ARGS, description="The enterprise microsite home.")
     microsite_page = graphene.Field(MicrositePageType, id=graphene.ID(required=True))
@@ -902,11 +914,12 @@ class ContentQueries(graphene.ObjectType):
         search=graphene.String(description=SEARCH_DESCRIPTION),
     )
     form = graphene.Field(FormType, id=graphene.ID(required=True))
-    file = graphene.Field(FileType, id=graphene.ID(required=True))
+    file = graphene.Field(FileType, id=graphene.ID(required=True), share_token=FILE_SHARE_TOKEN)
     files = graphene.List(
         FileType,
         first=graphene.Int(default_value=20),
         search=graphene.String(description=SEARCH_DESCRIPTION),
+        share_token=FILE_SHARE_TOKEN,
     )
 
     def resolve_microsite(root, info, share_token=None, salesperson_id=None):
@@ -997,20 +1010,26 @@ class ContentQueries(graphene.ObjectType):
     def resolve_form(root, info, id):
         return live_form(request_enterprise(info), id)
 
-    def resolve_file(root, info, id):
+    def resolve_file(root, info, id, share_token=None):
         enterprise = request_enterprise(info)
-        # the list's rule (cms.readable): another salesperson's personal file is not found
-        file = files_readable(enterprise=enterprise).filter(pk=_int_id(id)).first()
+        # the list's rule (cms.readable) in the same share context: another salesperson's
+        # personal file is not found, the share's own salesperson's is
+        salesperson_id = _share_salesperson_id(info, enterprise, share_token)
+        file = (
+            files_readable(enterprise=enterprise, salesperson_id=salesperson_id)
+            .select_related("document", "image").filter(pk=_int_id(id)).first()
+        )
         if file is None:
             raise not_found("File not found.")
         return file
 
-    def resolve_files(root, info, first=20, search=None):
+    def resolve_files(root, info, first=20, search=None, share_token=None):
         enterprise = request_enterprise(info)
         if not 0 < first <= MAX_PAGE_SIZE:
             raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
+        salesperson_id = _share_salesperson_id(info, enterprise, share_token)
         files = (
-            files_readable(enterprise=enterprise)
+            files_readable(enterprise=enterprise, salesperson_id=salesperson_id)
             .select_related("document", "image").order_by("-created_at")
         )
         if search and search.strip():

@@ -60,12 +60,19 @@ def products_readable(*, enterprise: Enterprise | int) -> QuerySet:
     return Product.objects.filter(enterprise_id=_enterprise_id(enterprise), is_active=True)
 
 
-def files_readable(*, enterprise: Enterprise | int) -> QuerySet:
-    """Files of the enterprise library; a salesperson's personal file is readable once shared
-    (``salesfile_share_to_enterprise`` copies it into the library)."""
+def files_readable(*, enterprise: Enterprise | int, salesperson_id: int | None = None) -> QuerySet:
+    """Files of the enterprise library, plus the personal files of ``salesperson_id`` — the
+    salesperson of a verified share token, never an id a client merely names. Another
+    salesperson's personal file is readable once shared (``salesfile_share_to_enterprise``
+    copies it into the library)."""
+    from django.db.models import Q
+
     from cms.files.models import SalesFile
 
-    return SalesFile.objects.filter(enterprise_id=_enterprise_id(enterprise), owner__isnull=True)
+    mine = Q(owner__isnull=True)
+    if salesperson_id:
+        mine |= Q(owner_id=salesperson_id, owner__enterprise_id=_enterprise_id(enterprise))
+    return SalesFile.objects.filter(mine, enterprise_id=_enterprise_id(enterprise))
 
 
 def cards_readable(*, enterprise: Enterprise | int) -> QuerySet:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +51,8 @@ def lead_import_view(request):
     if request.method == "POST" and form.is_valid():
         mapping = {f: form.cleaned_data.get(f, "") for f in IMPORT_FIELDS if form.cleaned_data.get(f)}
         job = ImportJob.objects.create(
-            enterprise=enterprise, created_by=request.user, file=form.cleaned_data["file"], mapping=mapping
+            enterprise=enterprise, created_by=request.user, file=form.cleaned_data["file"], mapping=mapping,
+            original_name=os.path.basename(form.cleaned_data["file"].name)[:255],
         )
         from .tasks import import_job_run
 
@@ -71,6 +74,21 @@ def lead_import_status_view(request, job_id: int):
     job = _job_or_404(request, job_id)
     progress = selectors.import_progress(job=job)
     return render(request, "crm/import.html", {"job": job, "progress": progress, "form": None, "jobs": []})
+
+
+def lead_import_file_view(request, job_id: int) -> FileResponse:
+    """The uploaded file, to its enterprise's admins only (private storage: no public URL)."""
+    job = _job_or_404(request, job_id)
+    try:
+        handle = job.file.open("rb")
+    except (OSError, ValueError):
+        raise Http404 from None
+    name = job.original_name or os.path.basename(job.file.name)
+    response = FileResponse(
+        handle, as_attachment=True, filename=name, content_type="application/octet-stream"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def lead_import_progress_view(request, job_id: int):

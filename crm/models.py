@@ -7,6 +7,9 @@ salesperson and is scoped with :func:`enterprises.selectors.scope_for_user`.
 
 from __future__ import annotations
 
+import os
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -271,6 +274,15 @@ class MarketingTask(models.Model):
                 raise ValidationError({"target_id": "Choose an article of your enterprise."})
 
 
+def import_upload_to(instance: ImportJob, filename: str) -> str:
+    """A random, unguessable name keeping only the extension the importer reads (.csv/.xlsx).
+
+    ``crm/`` is private storage (``cms.storage``): the bytes are downloaded only through
+    ``crm_import_file``, which checks the enterprise."""
+    extension = os.path.splitext(filename)[1].lower()[:8]
+    return f"crm/imports/{secrets.token_urlsafe(24)}{extension}"
+
+
 class ImportJob(models.Model):
     """Status row of a lead import (progress for large files, per-row errors)."""
 
@@ -288,7 +300,8 @@ class ImportJob(models.Model):
         verbose_name=_("enterprise"))
     created_by = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("created by"))
-    file = models.FileField(upload_to="crm/imports/", verbose_name=_("file"))
+    file = models.FileField(upload_to=import_upload_to, max_length=200, verbose_name=_("file"))
+    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("original file name"))
     mapping = models.JSONField(default=dict, blank=True, verbose_name=_("mapping"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING,
         verbose_name=_("status"))

@@ -231,6 +231,7 @@ def register_crm_urls():
         path("crm/import/", admin_views.lead_import_view, name="crm_import"),
         path("crm/assign/", admin_views.lead_assign_view, name="crm_assign"),
         path("crm/import/<int:job_id>/", admin_views.lead_import_status_view, name="crm_import_status"),
+        path("crm/import/<int:job_id>/file/", admin_views.lead_import_file_view, name="crm_import_file"),
         path(
             "crm/import/<int:job_id>/progress/",
             admin_views.lead_import_progress_view,

@@ -1,5 +1,6 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
@@ -58,3 +59,14 @@ class SalesFileViewSet(EnterpriseSnippetViewSet):
 
 
 register_snippet(SalesFileViewSet)
+
+
+@hooks.register("before_serve_document")
+def guard_personal_documents(document, request):
+    """A personal file's bytes only for its owner's scope or a signed share URL (issue 18)."""
+    from django.http import Http404
+
+    from .selectors import document_access_allowed
+
+    if not document_access_allowed(document, request):
+        raise Http404  # the same answer as a missing document: nothing to learn by probing

@@ -170,7 +170,8 @@ STATICFILES_DIRS = [d for d in [BASE_DIR / "assets"] if d.exists()]
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # documents/ and crm/ go to PRIVATE_MEDIA_ROOT, which has no URL (cms/storage.py, issue 18)
+    "default": {"BACKEND": "cms.storage.MediaStorage"},
     "staticfiles": {
         "BACKEND": os.environ.get(
             "STATICFILES_STORAGE", "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -180,6 +181,13 @@ STORAGES = {
 # Serve uploaded media from Django itself (whitenoise only serves static files);
 # production puts a CDN or object storage in front, see docs/deploy.md.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Private uploads (Wagtail documents, CRM imports): never under MEDIA_URL; empty = private_media
+# beside MEDIA_ROOT. Served only by views that check who asks (docs/security.md).
+PRIVATE_MEDIA_ROOT = os.environ.get("PRIVATE_MEDIA_ROOT", "")
+# Documents go through Wagtail's serve view (its before_serve_document hooks check access).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# How long a personal file's signed URL (given to a visitor of its salesperson's share) works.
+PRIVATE_FILE_URL_MAX_AGE = int(os.environ.get("PRIVATE_FILE_URL_MAX_AGE", "3600"))
 
 # Redis: shared cache, rate-limit counters, WeChat token cache and Celery broker.
 REDIS_URL = os.environ.get("REDIS_URL", "")

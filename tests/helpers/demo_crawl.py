@@ -372,7 +372,7 @@ def share_queries(share: Share, microsite_id: int | None) -> list[tuple[str, str
         "article": [("H5Article", "article", {"id": target, "shareToken": token})],
         "card": [("Card", "card", {"shareToken": token})],
         "form": [("Form", "form", {"id": target})],
-        "file": [("File", "file", {"id": target})],
+        "file": [("File", "file", {"id": target, "shareToken": token})],
         "product": [("Product", "product", {"id": target})],
         "poster": [],
     }[share.kind]

@@ -424,7 +424,7 @@
     } else if (kind === "product") {
       shown = load("Product", { id: id }, "product").then(renderProduct);
     } else if (kind === "file") {
-      shown = load("File", { id: id }, "file").then(renderFile);
+      shown = load("File", { id: id, shareToken: contentToken }, "file").then(renderFile);
     } else if (kind === "poster" && cfg.poster) {
       shown = Promise.resolve(renderPoster(cfg.poster));
     } else {
