@@ -15,7 +15,7 @@ from enterprises.client_address import client_address
 from enterprises.selectors import ENTERPRISE_KEY_HEADER, scope_for_user
 from graphql import GraphQLError
 from trackers import selectors, services
-from trackers.ingest import BatchRejected
+from trackers.intake import BatchRejected
 from trackers.registry import UnknownKind, kind_code
 from trackers.share import share_token_make, share_url_for_token
 
@@ -451,7 +451,7 @@ class VisitorSession(graphene.Mutation):
     @staticmethod
     def mutate(root, info, share_token, device_id):
         from enterprises.models import Enterprise
-        from trackers.ingest import DEVICE_RE, visitor_token
+        from trackers.intake import DEVICE_RE, visitor_token
         from trackers.share import ShareTokenInvalid, share_token_verify
 
         try:

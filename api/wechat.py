@@ -173,7 +173,7 @@ class Login(graphene.Mutation):
             visitor = services.wechat_login(enterprise=enterprise, code=code, device_id=device_id or "")
         except services.WeChatServiceError as error:
             raise _service_error(error)
-        from trackers.ingest import visitor_token
+        from trackers.intake import visitor_token
 
         return LoginPayload(
             visitor_token=visitor_token(visitor), visitor_id=visitor.pk, has_phone=bool(visitor.phone)

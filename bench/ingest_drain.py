@@ -36,20 +36,19 @@ from bench.ingest import (  # noqa: E402  (sets up Django, Celery not eager)
     redis_client,
     setup_enterprise,
 )
-from trackers import derived  # noqa: E402
-from trackers import ingest as tracking_ingest  # noqa: E402
+from trackers import store  # noqa: E402
 from trackers.share import share_token_make  # noqa: E402
 from trackers.tasks import events_drain  # noqa: E402
 
 #: Steps of the drain timed separately (wall and Python CPU).
 STEPS = [
-    (tracking_ingest, "_resolve_visitors"),
-    (tracking_ingest, "_insert_events"),
-    (derived, "derived_apply"),
-    (derived, "_content_rollups"),
-    (derived, "_visitor_totals"),
-    (derived, "_notifications"),
-    (derived, "_auto_tag"),
+    (store, "_resolve_visitors"),
+    (store, "_insert_events"),
+    (store, "derived_apply"),
+    (store, "rollups_apply"),
+    (store, "visitor_totals_apply"),
+    (store, "open_notifications_apply"),
+    (store, "visitor_tags_apply"),
 ]
 
 

@@ -261,8 +261,8 @@ def _intent_level(enterprise_id: int | None, now):
     from django.db.models import Case, CharField, FloatField, Value, When
     from django.db.models.expressions import RawSQL
 
-    from trackers.derived import tracking_settings
     from trackers.models import TrackingSettings
+    from trackers.rules import tracking_settings
 
     rules = tracking_settings(enterprise_id) if enterprise_id else TrackingSettings()
     half_life = max(float(rules.intent_half_life_days), 0.001)

@@ -692,9 +692,9 @@ def _content_tag_reads(enterprise_id: int, visitor_ids: list[int]) -> dict[int, 
     """Per visitor: how many times they opened content carrying each content tag (ART-9 tags)."""
     from django.db.models import Sum
 
-    from trackers.derived import TAGGING_KINDS
     from trackers.models import ContentVisitor
     from trackers.registry import tags_for
+    from trackers.visitor_totals import TAGGING_KINDS
 
     rows = list(
         ContentVisitor.objects.filter(

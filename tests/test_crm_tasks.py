@@ -12,8 +12,8 @@ from crm import selectors, services
 from crm.models import Lead, MarketingTask, Task
 from crm.services import CrmError
 from enterprises.selectors import scope_for_user
-from trackers.ingest import events_store
 from trackers.models import EventType, TargetKind
+from trackers.store import events_store
 
 
 def test_issue_task_with_and_without_customer(enterprise_a, salesperson_a, other_salesperson_a, admin_a):

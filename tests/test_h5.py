@@ -12,7 +12,7 @@ from cms.articles.services import article_create
 from cms.cards.models import Card
 from cms.posters.models import GeneratedPoster
 from tests.factories import png_bytes
-from trackers.ingest import visitor_token_read
+from trackers.intake import visitor_token_read
 from trackers.models import Notification, ShareForward, Visitor
 from trackers.share import share_token_for, share_token_make, share_token_verify, share_url
 

@@ -18,8 +18,8 @@ import pytest
 from django.db import connection, connections
 
 from trackers.identity import visitor_current, visitor_device_ids, visitor_identify
-from trackers.ingest import events_store
 from trackers.models import Event, EventType, TargetKind, Visitor
+from trackers.store import events_store
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -20,7 +20,7 @@ from cms.articles.services import article_create
 from cms.leadforms.models import LeadFormSubmission
 from cms.leadforms.services import leadform_create
 from enterprises.client_address import client_address
-from trackers.ingest import VISITOR_SIGNER_SALT, visitor_token
+from trackers.intake import VISITOR_SIGNER_SALT, visitor_token
 from trackers.models import Event, Notification, Visitor
 from trackers.queue import rejects_totals
 from trackers.services import visitor_identify

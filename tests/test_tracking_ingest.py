@@ -203,7 +203,7 @@ def _rows(prefix, count, *, start=0):
 
 
 def test_the_same_event_twice_in_one_drained_chunk_is_stored_once(salesperson_a):
-    from trackers.ingest import events_store
+    from trackers.store import events_store
 
     # given a batch queued twice (a client retry) and a third message overlapping it, drained together
     first = _message(salesperson_a, _rows("dup", 5))
@@ -220,7 +220,7 @@ def test_the_same_event_twice_in_one_drained_chunk_is_stored_once(salesperson_a)
 
 
 def test_a_chunk_mixing_stored_and_new_events_stores_only_the_new(salesperson_a):
-    from trackers.ingest import events_store
+    from trackers.store import events_store
 
     # given 4 events stored (this test runs inside one transaction: the staging table is reused)
     assert events_store([_message(salesperson_a, _rows("mix", 4))]).stored == 4
@@ -245,8 +245,8 @@ def test_old_event_keys_are_pruned_and_a_replay_older_than_them_is_dropped_not_d
 
     from django.utils import timezone
 
-    from trackers.ingest import EVENT_KEY_RETENTION, events_store
     from trackers.services import event_keys_prune
+    from trackers.store import EVENT_KEY_RETENTION, events_store
 
     # given an event that happened 6 days ago (still accepted) and one from just now
     six_days_ago = int((time.time() - 6 * 86400) * 1000)
@@ -307,12 +307,12 @@ def test_a_drain_that_stops_early_schedules_the_rest(salesperson_a, settings, mo
 
 
 def test_a_drainer_that_lost_its_lock_does_not_trim(salesperson_a, settings, monkeypatch):
-    from trackers import ingest, tasks
+    from trackers import store, tasks
     from trackers.queue import DRAIN_LOCK_KEY, redis_client
 
     if not settings.REDIS_URL:
         pytest.skip("the queue needs Redis")
-    real_store = ingest.events_store
+    real_store = store.events_store
 
     def slow_store(messages):
         result = real_store(messages)
@@ -323,14 +323,14 @@ def test_a_drainer_that_lost_its_lock_does_not_trim(salesperson_a, settings, mon
     redis_client().rpush(
         QUEUE_KEY, *[json.dumps(_message(salesperson_a, _rows(f"lost{n}", 4))) for n in range(3)]
     )
-    monkeypatch.setattr(ingest, "events_store", slow_store)
+    monkeypatch.setattr(store, "events_store", slow_store)
     tasks.events_drain.apply()
     # then it stored them but left them queued for the drainer now holding the lock
     assert Event.objects.count() == 12
     assert redis_client().llen(QUEUE_KEY) == 3
     assert redis_client().get(DRAIN_LOCK_KEY) == b"another-drainer"
     # and when that one drains, they are trimmed and still stored once
-    monkeypatch.setattr(ingest, "events_store", real_store)
+    monkeypatch.setattr(store, "events_store", real_store)
     redis_client().delete(DRAIN_LOCK_KEY)
     tasks.events_drain.apply()
     assert redis_client().llen(QUEUE_KEY) == 0

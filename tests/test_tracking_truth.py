@@ -296,8 +296,12 @@ def play(world: World) -> None:
     rng, truth, salespeople = world.rng, world.truth, world.salespeople
     for n in range(rng.randrange(5, 8)):
         person = f"p{n}"
-        devices = [Device(world, person, world.new_id("dev")) for _ in range(2 if rng.random() < 0.4 else 1)]
         unionid = f"u-{world.seed}-{n}" if rng.random() < 0.6 else ""
+        # two devices are one person only once a login names them; before that, two visitors
+        devices = [
+            Device(world, person if unionid or k == 0 else f"{person}d{k}", world.new_id("dev"))
+            for k in range(2 if rng.random() < 0.4 else 1)
+        ]
         sp = rng.choice(salespeople)
         wants_form = rng.random() < 0.5
         # device 1: reads (a poster scan or articles), maybe forwards, maybe submits the form

@@ -37,7 +37,7 @@ def post_batch(client, token: str, events: list[dict], *, device: str = "device-
 @pytest.fixture
 def clean_redis():
     """Tracking keys (queue, locks, counters, throttles) and cached rules start empty in every test."""
-    from trackers.derived import tracking_settings_forget
+    from trackers.rules import tracking_settings_forget
 
     tracking_settings_forget()
     if settings.REDIS_URL:

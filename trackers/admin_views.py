@@ -12,10 +12,10 @@ from enterprises.models import Role
 from enterprises.selectors import scope_for_user
 
 from . import selectors
-from .derived import tracking_settings_forget
 from .models import TrackingSettings
 from .queue import rejects_totals
 from .registry import UnknownKind, kind_code
+from .rules import tracking_settings_forget
 
 KINDS = ["article", "page", "card", "poster", "form", "file", "product"]
 

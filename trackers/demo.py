@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 
-from .ingest import events_store
 from .models import EventType, TargetKind, TrackingSettings, Visitor
+from .store import events_store
 
 #: WeChat nicknames of the demo visitors, three per salesperson.
 NICKNAMES = ["老周", "陈工", "水务小李", "Grace 林", "采购部-孙", "阿强", "海安食品 吴总", "刘小姐", "郑经理"]

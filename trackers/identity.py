@@ -11,7 +11,7 @@ Locking (PostgreSQL), the same for every writer so they never deadlock:
 
 1. insert missing device rows first, holding no row lock;
 2. lock every visitor row involved in one statement, in primary-key order (the drain,
-   :func:`trackers.ingest._resolve_visitors`, locks its rows ``FOR KEY SHARE`` the same way);
+   :func:`trackers.store._resolve_visitors`, locks its rows ``FOR KEY SHARE`` the same way);
 3. decide from the locked (latest) rows.
 
 So a merge and a drain storing events of the merged device run one after the other: the drain
@@ -62,7 +62,7 @@ def visitor_from_token(token: str, *, enterprise_id: int | None = None) -> Visit
     than ``enterprise_id`` (when given); ``None`` when the row no longer exists or the token
     is past ``settings.VISITOR_TOKEN_MAX_AGE``.
     """
-    from .ingest import visitor_token_read
+    from .intake import visitor_token_read
 
     try:
         token_enterprise_id, visitor_id = visitor_token_read(str(token))

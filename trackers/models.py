@@ -2,7 +2,7 @@
 
 Tracking tables carry ``enterprise`` in every primary and unique key so they can be
 distributed by enterprise (Citus) later; see docs/tracking.md and docs/deploy.md.
-Events are written in bulk by :mod:`trackers.ingest` with raw SQL, never one row at a time.
+Events are written in bulk by :mod:`trackers.store` with raw SQL, never one row at a time.
 """
 
 from __future__ import annotations

@@ -16,13 +16,20 @@ it needs for all of them in one query instead of one per notification.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
+from . import queue
 from .bulk import bulk_insert
-from .models import Notification
+from .models import EventType, Notification, TargetKind, Visitor
+from .registry import kind_name, titles_for
+from .rules import tracking_settings
 from .schedule import NOTIFICATION_DISPATCH, task_delay
 
 logger = logging.getLogger(__name__)
@@ -63,6 +70,32 @@ NOTIFICATION_COLUMNS = [
     ("data", "jsonb"),
     ("created_at", "timestamptz"),
 ]
+
+
+def salesperson_languages(salesperson_ids) -> dict[int, str]:
+    """The language each salesperson reads notices in: their admin preference, else the default.
+
+    A notice is stored as text and later sent to WeChat, so it is written once, in the
+    reader's language (简体中文 unless the salesperson chose another in their account).
+    """
+    from enterprises.models import Salesperson
+
+    salesperson_ids = set(salesperson_ids)
+    chosen = dict(
+        Salesperson.objects.filter(pk__in=salesperson_ids)
+        .exclude(user__wagtail_userprofile__preferred_language="")
+        .values_list("pk", "user__wagtail_userprofile__preferred_language")
+    )
+    return {pk: chosen.get(pk) or settings.LANGUAGE_CODE for pk in salesperson_ids}
+
+
+def salesperson_language(salesperson_id: int) -> str:
+    return salesperson_languages([salesperson_id])[salesperson_id]
+
+
+def visitor_fallback_name(visitor_id: int) -> str:
+    """How a notice names a visitor without a nickname (in the active language)."""
+    return gettext("Visitor %(id)s") % {"id": visitor_id}
 
 
 def _dispatch_after_commit(ids: list[int]) -> None:
@@ -108,3 +141,88 @@ def notifications_create(rows: Sequence[tuple]) -> list[int]:
     ids = sorted(pk for (pk,) in returned)
     _dispatch_after_commit(ids)
     return ids
+
+
+def open_notifications_apply(events: list, salespeople: set[int]) -> list[int]:
+    """TRK-4: one "is viewing" notice per (salesperson, visitor, content) per throttle window.
+
+    SITE-5: opens during a microsite visit (entry through a microsite page link) push nothing;
+    the salesperson gets the one session summary when the visitor leaves. A form submission is
+    notified once, by the CRM with the lead it made (the ``form_submit`` event adds no second one).
+    """
+    opens = [
+        event
+        for event in events
+        if event.salesperson_id in salespeople
+        and event.type == EventType.OPEN
+        and event.entry_kind != TargetKind.PAGE
+    ]
+    if not opens:
+        return []
+    claims = {}
+    by_ttl: dict[int, list] = defaultdict(list)
+    for event in opens:
+        ttl = tracking_settings(event.enterprise_id).notify_throttle_seconds
+        key = f"trk:notify:{event.salesperson_id}:{event.visitor_id}:{event.target_kind}:{event.target_id}"
+        if ttl:
+            by_ttl[ttl].append(key)
+        claims[id(event)] = key if ttl else None
+    granted = {None}
+    for ttl, keys in by_ttl.items():
+        unique = list(dict.fromkeys(keys))
+        granted.update(key for key, ok in zip(unique, queue.throttle_claim(unique, ttl), strict=True) if ok)
+    notify = []
+    for event in opens:
+        key = claims[id(event)]
+        if key not in granted:
+            continue
+        granted.discard(key)  # one notification per key even within this drain
+        notify.append(event)
+    if not notify:
+        return []
+    titles: dict[tuple[int, int], str] = {}
+    by_kind: dict[int, set[int]] = defaultdict(set)
+    for event in notify:
+        by_kind[event.target_kind].add(event.target_id)
+    for code, ids in by_kind.items():
+        for pk, title in titles_for(code, ids).items():
+            titles[(code, pk)] = title
+    names = dict(
+        Visitor.objects.filter(pk__in={event.visitor_id for event in notify}).values_list("pk", "nickname")
+    )
+    rows = []
+    languages = salesperson_languages(event.salesperson_id for event in notify)
+    for event in notify:
+        with translation.override(languages[event.salesperson_id]):
+            visitor_name = names.get(event.visitor_id) or visitor_fallback_name(event.visitor_id)
+            title = titles[(event.target_kind, event.target_id)]
+            body = _("Forwarded by another visitor.") if event.forwarder_id else ""
+            heading = _("%(visitor)s is viewing %(title)s") % {"visitor": visitor_name, "title": title}
+        data = queue.json_dumps(
+            {
+                "kind": kind_name(event.target_kind),
+                "id": event.target_id,
+                "forwarder_id": event.forwarder_id,
+                "depth": event.depth,
+            }
+        ).decode()
+        rows.append(
+            (
+                event.enterprise_id,
+                event.salesperson_id,
+                event.visitor_id,
+                Notification.Kind.VISITOR_OPEN.value,
+                heading,
+                body,
+                data,
+            )
+        )
+    return notifications_create(rows)
+
+
+def notification_mark_read(*, salesperson_id: int, notification_ids: list[int] | None = None) -> int:
+    """Mark the salesperson's own notifications read (all unread ones when no ids are given)."""
+    queryset = Notification.objects.filter(salesperson_id=salesperson_id, read_at__isnull=True)
+    if notification_ids is not None:
+        queryset = queryset.filter(pk__in=notification_ids)
+    return queryset.update(read_at=timezone.now())

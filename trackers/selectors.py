@@ -19,7 +19,6 @@ from django.utils import timezone
 from enterprises.models import Salesperson
 from enterprises.selectors import Scope
 
-from .derived import decayed, tracking_settings
 from .figures import new_lead_counts, read_seconds_sum
 from .models import (
     ContentDailyStat,
@@ -33,6 +32,8 @@ from .models import (
     Visitor,
 )
 from .registry import kind_code, kind_name, titles_for
+from .rules import tracking_settings
+from .visitor_totals import decayed
 
 MAX_LIST = 200
 

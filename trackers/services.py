@@ -8,15 +8,9 @@ Names are stable; the CRM and WeChat apps call them:
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from .derived import decayed, intent_points, tracking_settings
-from .figures import is_precise, read_seconds_sum
 from .identity import (  # noqa: F401 - identity lives in identity.py; names stay importable here
     TrackingError,
     VisitorTokenInvalid,
@@ -26,28 +20,23 @@ from .identity import (  # noqa: F401 - identity lives in identity.py; names sta
     visitor_from_token,
     visitor_identify,
 )
-from .ingest import (  # noqa: F401 - all but EVENT_KEY_RETENTION are re-exported
-    EVENT_KEY_RETENTION,
-    AcceptResult,
-    events_accept,
-    events_store,
-    visitor_token,
-)
+from .intake import AcceptResult, events_accept, visitor_token  # noqa: F401 - re-exported
 from .models import (
     BrowseSession,
-    ContentVisitor,
     Event,
-    EventKey,
-    EventType,
-    Notification,
     ShareForward,
     Visitor,
     VisitorMerge,
     VisitorTag,
 )
-from .notifications import notification_create
-from .registry import kind_code, titles_for
+from .notifications import (
+    notification_mark_read,  # noqa: F401 - re-exported
+)
+from .registry import kind_code
+from .sessions import browse_session_summarize, browse_sessions_expire  # noqa: F401 - re-exported
 from .share import ShareTokenInvalid, share_token_forward, share_token_verify
+from .store import event_keys_prune, events_store  # noqa: F401 - re-exported
+from .visitor_totals import visitor_recompute
 
 
 def events_ingest(*, payload: dict, client_ip: str = "", enterprise_key: str | None = None) -> AcceptResult:
@@ -117,74 +106,6 @@ def visitor_merge_revert(*, merge: VisitorMerge) -> None:
         visitor_recompute(visitor_id=merge.target_id)
 
 
-def visitor_recompute(*, visitor_id: int) -> None:
-    """Rebuild one visitor's totals, intent and per-content rows from its events (after a merge)."""
-    visitor = Visitor.objects.get(pk=visitor_id)
-    events = Event.objects.filter(enterprise_id=visitor.enterprise_id, visitor_id=visitor_id)
-    ContentVisitor.objects.filter(enterprise_id=visitor.enterprise_id, visitor_id=visitor_id).delete()
-    rows = (
-        events.values("target_kind", "target_id", "salesperson_id")
-        .annotate(
-            first_at=Min("occurred_at"),
-            last_at=Max("occurred_at"),
-            opens=Count("pk", filter=Q(type=EventType.OPEN)),
-            read_seconds=read_seconds_sum(),
-            clicks=Count("pk", filter=Q(type=EventType.CLICK)),
-            shares=Count("pk", filter=Q(type=EventType.SHARE)),
-        )
-        .order_by()
-    )
-    merged: dict[tuple, dict] = defaultdict(dict)
-    for row in rows:
-        key = (row["target_kind"], row["target_id"], row["salesperson_id"] or 0)
-        current = merged.get(key)
-        if current:
-            current["first_at"] = min(current["first_at"], row["first_at"])
-            current["last_at"] = max(current["last_at"], row["last_at"])
-            for name in ("opens", "read_seconds", "clicks", "shares"):
-                current[name] += row[name]
-        else:
-            merged[key] = dict(row)
-    ContentVisitor.objects.bulk_create(
-        [
-            ContentVisitor(
-                enterprise_id=visitor.enterprise_id,
-                target_kind=key[0],
-                target_id=key[1],
-                visitor_id=visitor_id,
-                salesperson_id=key[2],
-                first_at=row["first_at"],
-                last_at=row["last_at"],
-                opens=row["opens"],
-                read_seconds=row["read_seconds"],
-                clicks=row["clicks"],
-                shares=row["shares"],
-            )
-            for key, row in merged.items()
-        ]
-    )
-    totals = events.aggregate(
-        opens=Count("pk", filter=Q(type=EventType.OPEN)),
-        read_seconds=read_seconds_sum(),
-        clicks=Count("pk", filter=Q(type=EventType.CLICK)),
-        shares=Count("pk", filter=Q(type=EventType.SHARE)),
-        forms_submitted=Count("pk", filter=Q(type=EventType.FORM_SUBMIT)),
-        last_event_at=Max("occurred_at"),
-    )
-    rules = tracking_settings(visitor.enterprise_id)
-    anchor = totals["last_event_at"]
-    score = 0.0
-    if anchor is not None:
-        for event in events.only("type", "seconds", "occurred_at", "target_kind", "target_id"):
-            score += decayed(
-                intent_points(event, 1.0), event.occurred_at, anchor, rules.intent_half_life_days
-            )
-    precise = is_precise(clicks=totals["clicks"], read_seconds=totals["read_seconds"], rules=rules)
-    Visitor.objects.filter(pk=visitor_id).update(
-        **totals, is_precise=precise, intent_score=round(score, 4), intent_at=anchor
-    )
-
-
 # --- shares -------------------------------------------------------------------------------
 
 
@@ -217,84 +138,10 @@ def share_forward(*, parent_token: str, visitor: Visitor) -> str:
 # --- browse sessions (SITE-5) ---------------------------------------------------------------
 
 
-def browse_session_summarize(*, session_id: int) -> Notification | None:
-    """Send the one summary of a microsite session; a second call does nothing."""
-    with transaction.atomic():
-        claimed = BrowseSession.objects.filter(pk=session_id, summarized_at__isnull=True).update(
-            summarized_at=timezone.now()
-        )
-        if not claimed:
-            return None
-        session = BrowseSession.objects.select_related("visitor").get(pk=session_id)
-        if session.salesperson_id is None or not session.items:
-            return None
-        by_kind: dict[str, list[int]] = defaultdict(list)
-        for item_key in session.items:
-            kind, _, pk = item_key.partition(":")
-            by_kind[kind].append(int(pk))
-        titles = {}
-        for kind, ids in by_kind.items():
-            for pk, title in titles_for(kind_code(kind), ids).items():
-                titles[f"{kind}:{pk}"] = title
-        lines, items = [], []
-        for item_key, item in sorted(session.items.items(), key=lambda pair: -pair[1]["seconds"]):
-            kind, _, pk = item_key.partition(":")
-            items.append({"kind": kind, "id": int(pk), "title": titles[item_key], **item})
-            lines.append(f"{titles[item_key]} ({kind}): {item['seconds']} s")
-        visitor_name = session.visitor.nickname or f"Visitor {session.visitor_id}"
-        total = sum(item["seconds"] for item in session.items.values())
-        notification = notification_create(
-            enterprise_id=session.enterprise_id,
-            salesperson_id=session.salesperson_id,
-            visitor_id=session.visitor_id,
-            kind=Notification.Kind.SESSION_SUMMARY,
-            title=f"{visitor_name} browsed your microsite: {len(items)} items, {total} s",
-            body="\n".join(lines),
-            data={"session": session.key, "items": items, "seconds": total},
-        )
-    return notification
-
-
-def browse_sessions_expire(*, now: dt.datetime | None = None) -> int:
-    """Summarize sessions idle past their enterprise's timeout (beat entry)."""
-    now = now or timezone.now()
-    candidates = BrowseSession.objects.filter(
-        summarized_at__isnull=True, last_event_at__lt=now - dt.timedelta(seconds=60)
-    ).values_list("pk", "enterprise_id", "last_event_at")
-    done = 0
-    for pk, enterprise_id, last_event_at in candidates[:1000]:
-        timeout = tracking_settings(enterprise_id).session_timeout_seconds
-        if last_event_at <= now - dt.timedelta(seconds=timeout):
-            if browse_session_summarize(session_id=pk) is not None:
-                done += 1
-    return done
-
-
 # --- replay guard ---------------------------------------------------------------------------
 
 
-def event_keys_prune(*, now: dt.datetime | None = None) -> int:
-    """Delete replay-guard keys older than EVENT_KEY_RETENTION; returns how many.
-
-    The key table takes one row per event ever stored and every insert pays for its index, so it
-    must not grow forever. A pruned key cannot let a double in: such an old event is refused by
-    the endpoint and dropped by the drain. One daily statement, scanning the table (an index on
-    ``occurred_at`` would cost every insert more than the daily scan costs).
-    """
-    cutoff = (now or timezone.now()) - EVENT_KEY_RETENTION
-    deleted, _ = EventKey.objects.filter(occurred_at__lt=cutoff).delete()
-    return deleted
-
-
 # --- notifications --------------------------------------------------------------------------
-
-
-def notification_mark_read(*, salesperson_id: int, notification_ids: list[int] | None = None) -> int:
-    """Mark the salesperson's own notifications read (all unread ones when no ids are given)."""
-    queryset = Notification.objects.filter(salesperson_id=salesperson_id, read_at__isnull=True)
-    if notification_ids is not None:
-        queryset = queryset.filter(pk__in=notification_ids)
-    return queryset.update(read_at=timezone.now())
 
 
 def events_store_now(messages: list[dict]):

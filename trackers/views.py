@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from enterprises.client_address import client_address
 from enterprises.selectors import ENTERPRISE_KEY_HEADER
 
-from .ingest import BatchRejected
+from .intake import BatchRejected
 from .queue import json_loads
 from .services import events_ingest
 from .share import ShareTokenInvalid, share_qr, share_token_verify

@@ -70,7 +70,7 @@ def test_a_drain_round_longer_than_its_lock_loses_nothing(monkeypatch, settings)
     import threading
     import time
 
-    import trackers.ingest
+    import trackers.store
     from trackers.models import Event
     from trackers.queue import QUEUE_KEY, redis_client
     from trackers.tasks import events_drain
@@ -82,7 +82,7 @@ def test_a_drain_round_longer_than_its_lock_loses_nothing(monkeypatch, settings)
     enterprise_id, _token = tenant_create("lock-race")
     _queue_events(enterprise_id, 400)
     monkeypatch.setenv("TRACKING_DRAIN_LOCK_SECONDS", "1")
-    real_store = trackers.ingest.events_store
+    real_store = trackers.store.events_store
     slow = threading.local()
 
     def store(messages):
@@ -91,7 +91,7 @@ def test_a_drain_round_longer_than_its_lock_loses_nothing(monkeypatch, settings)
             time.sleep(2.5)
         return real_store(messages)
 
-    monkeypatch.setattr(trackers.ingest, "events_store", store)
+    monkeypatch.setattr(trackers.store, "events_store", store)
 
     def drainer_a():
         slow.on = True

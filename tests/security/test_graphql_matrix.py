@@ -112,7 +112,7 @@ def _document(kind: str, name: str, variables: dict) -> str:
 
 
 def _headers(world: World, actor: str) -> dict:
-    from trackers.ingest import visitor_token
+    from trackers.intake import visitor_token
 
     enterprise = world.b if actor in (ADMIN_B, VISITOR_B) else world.a
     headers = {"HTTP_X_ENTERPRISE_KEY": enterprise.public_key}
@@ -125,7 +125,7 @@ def _headers(world: World, actor: str) -> dict:
 
 def _own_visitor_token(world: World, actor: str) -> str:
     """The visitor token an actor can present: their own (visitors) or B's visitor (B's side), else none."""
-    from trackers.ingest import visitor_token
+    from trackers.intake import visitor_token
 
     if actor == VISITOR_A:
         return visitor_token(world.visitor_a)
