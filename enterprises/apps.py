@@ -22,6 +22,12 @@ class EnterprisesConfig(AppConfig):
         register_role_permissions(Role.OWNER, managers)
         register_role_permissions(Role.ADMIN, managers)
 
+        # Wagtail's own admin screens confined to the user's enterprise (enterprises/admin_core.py).
+        from . import admin_core
+
+        admin_core.install_log_scoping()
+        admin_core.scope_page_filters()
+
         # Row-level security (enterprises/rls.py): policies after every migrate, bypass for worker tasks.
         from celery.signals import task_postrun, task_prerun
         from django.db.models.signals import post_migrate

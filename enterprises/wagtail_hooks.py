@@ -124,3 +124,30 @@ def scope_bulk_delete(request, instances):
 @hooks.register("before_bulk_action")
 def scope_bulk_actions(request, action_type, objects, action_class_instance):
     _refuse_out_of_scope_snippets(request, objects)
+
+
+# --- Wagtail's own screens (enterprises/admin_core.py) ------------------------------------------
+
+
+@hooks.register("construct_reports_menu")
+def hide_refused_reports(request, menu_items):
+    """Reports the user would be refused (admin_core.PLATFORM_ONLY…) stay out of their menu."""
+    from .admin_core import hidden_report_items
+
+    hidden = hidden_report_items(request)
+    menu_items[:] = [item for item in menu_items if item.name not in hidden]
+
+
+@hooks.register("construct_page_listing_buttons")
+def hide_refused_page_history(buttons, page, user, context=None):
+    """Wagtail offers a page's History to anyone who can explore it but opens it only to those
+    who can edit it; a salesperson browsing colleagues' pages is no longer shown a dead link."""
+    from django.urls import reverse
+
+    if page.permissions_for_user(user).can_edit():
+        return
+    history = reverse("wagtailadmin_pages:history", args=[page.pk])
+    for button in buttons:
+        dropdown = getattr(button, "dropdown_buttons", None)
+        if isinstance(dropdown, list):
+            dropdown[:] = [item for item in dropdown if getattr(item, "url", None) != history]
