@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "enterprises.rls.RowLevelSecurityMiddleware",  # SET LOCAL app.enterprise_id per request (PostgreSQL)
+    "enterprises.admin_core.CoreAdminTenancyMiddleware",  # Wagtail core admin views per enterprise
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
