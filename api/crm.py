@@ -7,6 +7,7 @@ so a salesperson reaches only their own rows and another's id answers NOT_FOUND.
 from __future__ import annotations
 
 import graphene
+from django.utils.translation import gettext
 
 from api.core.errors import api_error, not_found
 from crm import selectors, services
@@ -20,7 +21,7 @@ MAX_LIMIT = 200
 def _scope(info):
     user = info.context.user
     if not getattr(user, "is_authenticated", False):
-        raise api_error("Sign in to see your customers.", "FORBIDDEN")
+        raise api_error(gettext("Sign in to see your customers."), "FORBIDDEN")
     return scope_for_user(user)
 
 
@@ -28,7 +29,7 @@ def _limit(limit: int | None) -> int:
     if limit is None:
         return 50
     if not 1 <= limit <= MAX_LIMIT:
-        raise api_error(f"limit must be between 1 and {MAX_LIMIT}.", "LIMIT")
+        raise api_error(gettext("limit must be between 1 and %(max)s.") % {"max": MAX_LIMIT}, "LIMIT")
     return limit
 
 
@@ -111,21 +112,22 @@ class CrmQueries(graphene.ObjectType):
         queryset = selectors.lead_queryset(scope=_scope(info)).prefetch_related("followups")
         if pool is not None:
             if pool not in Pool.values:
-                raise api_error("Unknown pool.", "VALIDATION")
+                raise api_error(gettext("Unknown pool."), "VALIDATION")
             queryset = queryset.filter(pool=pool)
         return list(queryset[: _limit(limit)])
 
     def resolve_customer(root, info, id):
         lead = selectors.lead_get(scope=_scope(info), lead_id=_pk(id))
         if lead is None:
-            raise not_found("No such customer.")
+            raise not_found(gettext("No such customer."))
         return lead
 
     def resolve_my_visitors(root, info, precise=None, order=None, limit=None):
         from trackers.selectors import visitor_list
 
         if order is not None and order not in VISITOR_ORDERS:
-            raise api_error(f"order is one of {', '.join(VISITOR_ORDERS)}.", "VALIDATION")
+            orders = ", ".join(VISITOR_ORDERS)
+            raise api_error(gettext("order is one of %(orders)s.") % {"orders": orders}, "VALIDATION")
         return visitor_list(
             scope=_scope(info),
             precise=precise,
@@ -137,7 +139,7 @@ class CrmQueries(graphene.ObjectType):
         queryset = selectors.task_queryset(scope=_scope(info))
         if status is not None:
             if status not in Task.Status.values:
-                raise api_error("Unknown status.", "VALIDATION")
+                raise api_error(gettext("Unknown status."), "VALIDATION")
             queryset = queryset.filter(status=status)
         return list(queryset[:MAX_LIMIT])
 
@@ -158,9 +160,9 @@ class WriteFollowUp(graphene.Mutation):
         scope = _scope(info)
         lead = selectors.lead_get(scope=scope, lead_id=_pk(customer_id))
         if lead is None:
-            raise not_found("No such customer.")
+            raise not_found(gettext("No such customer."))
         if len(content) > 5000:
-            raise api_error("content is longer than 5000 characters.", "LIMIT")
+            raise api_error(gettext("content is longer than 5000 characters."), "LIMIT")
         try:
             followup = services.followup_create(
                 lead=lead,
@@ -184,7 +186,7 @@ class CompleteTask(graphene.Mutation):
     def mutate(root, info, id):
         task = selectors.task_queryset(scope=_scope(info)).filter(pk=_pk(id)).first()
         if task is None:
-            raise not_found("No such task.")
+            raise not_found(gettext("No such task."))
         task.status = Task.Status.DONE
         task.save(update_fields=["status"])
         return CompleteTask(task=task)

@@ -22,3 +22,6 @@ if settings.SERVE_MEDIA:
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# An outage met in a middleware (before the view) still answers /graphql/ in JSON (UNAVAILABLE).
+handler500 = "api.views.server_error"

@@ -233,6 +233,15 @@
     var first = form.querySelector("[aria-invalid]");
     if (first) first.focus();
   }
+  function retryText() { return gettext("Please try again in a moment; what you entered is kept."); }
+  function requestError(res) {
+    // The API's error codes are stable (docs/api.md); UNAVAILABLE (503) and LIMIT mean "try again".
+    var error = (res && res.errors && res.errors[0]) || {};
+    var code = (error.extensions && error.extensions.code) || "ERROR";
+    if (code === "UNAVAILABLE") return { field: "__all__", code: code, message: gettext("The service is briefly unavailable.") + " " + retryText() };
+    if (code === "LIMIT") return { field: "__all__", code: code, message: (error.message || gettext("Could not submit")) + " " + retryText() };
+    return { field: "__all__", code: code, message: error.message || gettext("Could not submit") };
+  }
   function submitForm(form) {
     if (preview) return;
     var button = form.querySelector("[type=submit]");
@@ -242,7 +251,7 @@
       return gql(docs.SubmitForm, { formId: formId, data: formData(form), visitorToken: vt, shareToken: contentToken });
     }).then(function (res) {
       var r = res.data && res.data.submitForm;
-      if (!r) { showErrors(form, [{ field: "__all__", code: "ERROR", message: gettext("Could not submit") }]); return; }
+      if (!r) { showErrors(form, [requestError(res)]); return; }
       if (!r.ok) { showErrors(form, r.errors || []); return; }
       track("form_submit", { target: "form:" + formId });
       if (tracker) tracker.flush();
@@ -252,7 +261,8 @@
       done.textContent = form.getAttribute("data-thanks") || gettext("Thank you, we will be in touch.");
       form.replaceWith(done);
     }).catch(function () {
-      showErrors(form, [{ field: "__all__", code: "NETWORK", message: gettext("Network error") }]);
+      // Offline, or a proxy's HTML error page: the typed input stays in the form for a retry.
+      showErrors(form, [{ field: "__all__", code: "NETWORK", message: gettext("Network error") + " " + retryText() }]);
     }).then(function () { button.disabled = false; });
   }
 
