@@ -12,6 +12,7 @@ import base64
 
 import graphene
 from django.utils.html import escape
+from django.utils.translation import gettext
 from graphene.types.generic import GenericScalar
 from wagtail.models import Page
 from wagtail.rich_text import expand_db_html, features
@@ -54,6 +55,7 @@ from .core.loaders import (
 from .core.throttle import throttle
 
 MAX_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 20
 PRICE_CURRENCY = "CNY"
 SEARCH_DESCRIPTION = "Words to find in the title or description; Chinese matches any part of a word."
 
@@ -63,7 +65,7 @@ SEARCH_DESCRIPTION = "Words to find in the title or description; Chinese matches
 def request_enterprise(info) -> Enterprise:
     enterprise = enterprise_for_request(info.context)
     if enterprise is None:
-        raise not_found("Unknown enterprise: send X-Enterprise-Key or use the enterprise's host.")
+        raise not_found(gettext("Unknown enterprise: send X-Enterprise-Key or use the enterprise's host."))
     return enterprise
 
 
@@ -76,9 +78,9 @@ def share_salesperson(
         try:
             context = share_token_verify(share_token)
         except ShareTokenInvalid:
-            raise api_error("The share link is not valid.", FORBIDDEN) from None
+            raise api_error(gettext("The share link is not valid."), FORBIDDEN) from None
         if context.enterprise_id != enterprise.pk:
-            raise api_error("The share link belongs to another enterprise.", FORBIDDEN)
+            raise api_error(gettext("The share link belongs to another enterprise."), FORBIDDEN)
         wanted_id = context.salesperson_id
     elif salesperson_id:
         wanted_id = _int_id(salesperson_id)
@@ -90,7 +92,7 @@ def share_salesperson(
         .first()
     )
     if salesperson is None and share_token is None:
-        raise not_found("Salesperson not found.")
+        raise not_found(gettext("Salesperson not found."))
     return salesperson
 
 
@@ -100,13 +102,22 @@ def _share_salesperson_id(info, enterprise: Enterprise, share_token: str | None)
     return salesperson.pk if salesperson else None
 
 
+def _page_size(first: int | None) -> int:
+    """``first: null`` asks for the default page (it reached a comparison with None: INTERNAL)."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if not 0 < first <= MAX_PAGE_SIZE:
+        raise api_error(gettext("first must be between 1 and %(max)s.") % {"max": MAX_PAGE_SIZE}, "LIMIT")
+    return first
+
+
 def request_visitor(enterprise: Enterprise, visitor_token: str | None) -> Visitor | None:
     if not visitor_token:
         return None
     try:  # follows merges: forwards, likes and form leads go to the surviving person
         return visitor_from_token(visitor_token, enterprise_id=enterprise.pk)
     except VisitorTokenInvalid:
-        raise api_error("Invalid visitor token.", FORBIDDEN) from None
+        raise api_error(gettext("Invalid visitor token."), FORBIDDEN) from None
 
 
 def live_form(enterprise: Enterprise, form_id) -> LeadFormPage:
@@ -115,7 +126,7 @@ def live_form(enterprise: Enterprise, form_id) -> LeadFormPage:
         .descendant_of(enterprise.site.root_page).select_related("header_image").first()
     )
     if form is None:
-        raise not_found("Form not found.")
+        raise not_found(gettext("Form not found."))
     return form
 
 
@@ -123,7 +134,7 @@ def _int_id(value) -> int:
     try:
         number = int(str(value))
     except (TypeError, ValueError):
-        raise api_error("Ids are whole numbers.", VALIDATION) from None
+        raise api_error(gettext("Ids are whole numbers."), VALIDATION) from None
     if not 0 < number < 2**63:
         raise not_found()
     return number
@@ -149,7 +160,7 @@ class ImageType(graphene.ObjectType):
     def resolve_url(image, info, filter="original"):
         spec = RENDITION_FILTERS.get(filter)
         if spec is None:
-            raise api_error(f"Unknown image filter {filter!r}.", VALIDATION)
+            raise api_error(gettext("Unknown image filter %(name)r.") % {"name": filter}, VALIDATION)
         return _absolute(info, rendition_url(info, image, spec))
 
 
@@ -816,7 +827,7 @@ def _after_id(cursor: str | None) -> int | None:
         assert kind == "a"
         return int(pk)
     except Exception:  # noqa: BLE001 - any malformed cursor is one clear error
-        raise api_error("Malformed cursor.", VALIDATION) from None
+        raise api_error(gettext("Malformed cursor."), VALIDATION) from None
 
 
 # --- cards ----------------------------------------------------------------------------------
@@ -926,7 +937,7 @@ class ContentQueries(graphene.ObjectType):
         enterprise = request_enterprise(info)
         home = microsite_for(enterprise=enterprise)
         if home is None:
-            raise not_found("The microsite is not available.")
+            raise not_found(gettext("The microsite is not available."))
         home._share_salesperson = share_salesperson(info, enterprise, share_token, salesperson_id)
         page_prepare(info, enterprise, home, with_nav=True)
         return home
@@ -938,10 +949,11 @@ class ContentQueries(graphene.ObjectType):
         page = pages.get(("id", _int_id(id)))
         home = pages.get(("id", enterprise.site.root_page_id))
         if not isinstance(home, MicrositeHomePage) or not (home.live and home.is_on_shelf):
-            raise not_found("The microsite is not available.")  # the rule of sites.selectors.microsite_for
+            # the rule of sites.selectors.microsite_for
+            raise not_found(gettext("The microsite is not available."))
         if (not isinstance(page, MicrositeNavPage) or not page.live or page.depth != home.depth + 1
                 or not page.path.startswith(home.path)):
-            raise not_found("Page not found.")
+            raise not_found(gettext("Page not found."))
         page_prepare(info, enterprise, page)
         return page
 
@@ -951,14 +963,13 @@ class ContentQueries(graphene.ObjectType):
             articles_readable(enterprise=enterprise).select_related("cover").filter(pk=_int_id(id)).first()
         )
         if article is None:
-            raise not_found("Article not found.")
+            raise not_found(gettext("Article not found."))
         salesperson = share_salesperson(info, enterprise, share_token, salesperson_id)
         return ArticleType.from_view(info, article_effective_view(article=article, salesperson=salesperson))
 
     def resolve_articles(root, info, first=20, after=None, category_id=None, search=None):
         enterprise = request_enterprise(info)
-        if not 0 < first <= MAX_PAGE_SIZE:
-            raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
+        first = _page_size(first)
         articles = articles_readable(enterprise=enterprise).select_related("cover").order_by("-pk")
         if category_id:
             articles = articles.filter(categories__id=_int_id(category_id))
@@ -981,7 +992,7 @@ class ContentQueries(graphene.ObjectType):
         salesperson = share_salesperson(info, enterprise, share_token, salesperson_id)
         effective = card_effective(salesperson=salesperson) if salesperson else None
         if effective is None:
-            raise not_found("Card not found.")
+            raise not_found(gettext("Card not found."))
         card = effective.card
         return CardType(
             id=card.pk, name=card.name, title=card.title, photo=card.photo,
@@ -994,13 +1005,12 @@ class ContentQueries(graphene.ObjectType):
             pk=_int_id(id), enterprise=enterprise, is_active=True
         ).select_related("cover").first()
         if product is None:
-            raise not_found("Product not found.")
+            raise not_found(gettext("Product not found."))
         return product
 
     def resolve_products(root, info, first=20, search=None):
         enterprise = request_enterprise(info)
-        if not 0 < first <= MAX_PAGE_SIZE:
-            raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
+        first = _page_size(first)
         products = Product.objects.filter(enterprise=enterprise, is_active=True)
         products = products.order_by("sort_order", "name")
         if search and search.strip():
@@ -1020,13 +1030,12 @@ class ContentQueries(graphene.ObjectType):
             .select_related("document", "image").filter(pk=_int_id(id)).first()
         )
         if file is None:
-            raise not_found("File not found.")
+            raise not_found(gettext("File not found."))
         return file
 
     def resolve_files(root, info, first=20, search=None, share_token=None):
         enterprise = request_enterprise(info)
-        if not 0 < first <= MAX_PAGE_SIZE:
-            raise api_error(f"first must be between 1 and {MAX_PAGE_SIZE}.", "LIMIT")
+        first = _page_size(first)
         salesperson_id = _share_salesperson_id(info, enterprise, share_token)
         files = (
             files_readable(enterprise=enterprise, salesperson_id=salesperson_id)
@@ -1064,7 +1073,7 @@ class SubmitForm(graphene.Mutation):
         enterprise = request_enterprise(info)
         form = live_form(enterprise, form_id)
         if not isinstance(data, dict):
-            raise api_error("data must be an object of field values.", VALIDATION)
+            raise api_error(gettext("data must be an object of field values."), VALIDATION)
         salesperson = share_salesperson(info, enterprise, share_token, salesperson_id)
         visitor = request_visitor(enterprise, visitor_token)
         throttle(info, "submit_form", device=f"v{visitor.pk}" if visitor else "")
@@ -1090,13 +1099,13 @@ class LikeCardTag(graphene.Mutation):
         enterprise = request_enterprise(info)
         visitor = request_visitor(enterprise, visitor_token)
         if visitor is None:
-            raise api_error("Visitor not found.", FORBIDDEN)
+            raise api_error(gettext("Visitor not found."), FORBIDDEN)
         throttle(info, "like_card_tag", device=f"v{visitor.pk}")
         tag = CardTag.objects.filter(
             pk=_int_id(tag_id), card__enterprise=enterprise, card__is_published=True
         ).select_related("card").first()
         if tag is None:
-            raise not_found("Tag not found.")
+            raise not_found(gettext("Tag not found."))
         liked, likes = card_tag_like(tag=tag, visitor=visitor)
         return LikeCardTag(liked=liked, likes=likes)
 

@@ -26,7 +26,7 @@ MAX_LIMIT = 200
 def _scope(info):
     user = info.context.user
     if not getattr(user, "is_authenticated", False):
-        raise api_error("Sign in to see tracking data.", "FORBIDDEN")
+        raise api_error(gettext("Sign in to see tracking data."), "FORBIDDEN")
     return scope_for_user(user)
 
 
@@ -34,7 +34,7 @@ def _kind(kind: str) -> str:
     try:
         kind_code(kind)
     except UnknownKind:
-        raise api_error(f"Unknown content kind {kind!r}.", "VALIDATION") from None
+        raise api_error(gettext("Unknown content kind %(kind)r.") % {"kind": kind}, "VALIDATION") from None
     return kind
 
 
@@ -42,7 +42,7 @@ def _limit(limit: int | None, default: int = 50) -> int:
     if limit is None:
         return default
     if limit < 1 or limit > MAX_LIMIT:
-        raise api_error(f"limit must be between 1 and {MAX_LIMIT}.", "LIMIT")
+        raise api_error(gettext("limit must be between 1 and %(max)s.") % {"max": MAX_LIMIT}, "LIMIT")
     return limit
 
 
@@ -50,7 +50,7 @@ def _days(days: int | None) -> int:
     if days is None:
         return 30
     if days < 1 or days > 366:
-        raise api_error("days must be between 1 and 366.", "LIMIT")
+        raise api_error(gettext("days must be between 1 and 366."), "LIMIT")
     return days
 
 
@@ -263,11 +263,11 @@ class TrackingQueries(graphene.ObjectType):
     def resolve_share_link(root, info, kind, id):
         scope = _scope(info)
         if scope.salesperson_id is None or scope.enterprise_id is None:
-            raise api_error("Only salespeople have share links.", "FORBIDDEN")
+            raise api_error(gettext("Only salespeople have share links."), "FORBIDDEN")
         try:
             target_id = int(id)
         except ValueError:
-            raise api_error("id must be a number.", "VALIDATION") from None
+            raise api_error(gettext("id must be a number."), "VALIDATION") from None
         from cms.readable import readable_ids
 
         # Only what a visitor of the salesperson's enterprise may read gets a link: the token's
@@ -295,7 +295,7 @@ class TrackingQueries(graphene.ObjectType):
         scope = _scope(info)
         visitor = selectors.visitor_get(scope=scope, visitor_id=_int_id(visitor_id))
         if visitor is None:
-            raise api_error("Visitor not found.", "NOT_FOUND")
+            raise api_error(gettext("Visitor not found."), "NOT_FOUND")
         return selectors.visitor_timeline(scope=scope, visitor=visitor, limit=_limit(limit, 100))
 
     @staticmethod
@@ -308,7 +308,7 @@ class TrackingQueries(graphene.ObjectType):
             "intent": "-intent_score",
         }
         if order not in orders:
-            raise api_error("order must be last_visit, read_seconds, opens or intent.", "VALIDATION")
+            raise api_error(gettext("order must be last_visit, read_seconds, opens or intent."), "VALIDATION")
         visitors = selectors.visitor_list(
             scope=_scope(info), precise=precise, order=orders[order], limit=_limit(limit)
         )
@@ -354,7 +354,7 @@ def _int_id(value) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise api_error("id must be a number.", "VALIDATION") from None
+        raise api_error(gettext("id must be a number."), "VALIDATION") from None
 
 
 class TrackEventInput(graphene.InputObjectType):
@@ -423,9 +423,9 @@ class ForwardShare(graphene.Mutation):
         try:
             forwarder = services.visitor_from_token(visitor)
         except services.VisitorTokenInvalid:
-            raise api_error("Invalid visitor token.", "FORBIDDEN") from None
+            raise api_error(gettext("Invalid visitor token."), "FORBIDDEN") from None
         if forwarder is None:
-            raise api_error("Visitor not found.", "NOT_FOUND")
+            raise api_error(gettext("Visitor not found."), "NOT_FOUND")
         throttle(info, "forward_share", device=f"v{forwarder.pk}")
         try:
             new_token = services.share_forward(parent_token=token, visitor=forwarder)
@@ -457,16 +457,16 @@ class VisitorSession(graphene.Mutation):
         try:
             context = share_token_verify(share_token)
         except ShareTokenInvalid:
-            raise api_error("The share link is not valid.", "FORBIDDEN") from None
+            raise api_error(gettext("The share link is not valid."), "FORBIDDEN") from None
         if not isinstance(device_id, str) or not DEVICE_RE.match(device_id):
-            raise api_error("deviceId must be 8-64 of A-Z a-z 0-9 _ -.", "VALIDATION")
+            raise api_error(gettext("deviceId must be 8-64 of A-Z a-z 0-9 _ -."), "VALIDATION")
         throttle(info, "visitor_session", device=f"d{context.enterprise_id}:{device_id}")
         enterprise = Enterprise.objects.filter(pk=context.enterprise_id, is_active=True).first()
         if enterprise is None:
-            raise api_error("Enterprise not found.", "NOT_FOUND")
+            raise api_error(gettext("Enterprise not found."), "NOT_FOUND")
         key = info.context.META.get(ENTERPRISE_KEY_HEADER)
         if key and key != enterprise.public_key:
-            raise api_error("The share link belongs to another enterprise.", "FORBIDDEN")
+            raise api_error(gettext("The share link belongs to another enterprise."), "FORBIDDEN")
         # The device's person: its own row, or the person it was merged into after a login
         # (never a new blank visitor); safe against the drain creating the same row meanwhile.
         visitor = services.visitor_identify(enterprise=enterprise, device_id=device_id)
@@ -485,9 +485,9 @@ class MarkNotificationsRead(graphene.Mutation):
     def mutate(root, info, ids=None):
         scope = _scope(info)
         if scope.salesperson_id is None:
-            raise api_error("Only salespeople have an inbox.", "FORBIDDEN")
+            raise api_error(gettext("Only salespeople have an inbox."), "FORBIDDEN")
         if ids is not None and len(ids) > MAX_LIMIT:
-            raise api_error(f"At most {MAX_LIMIT} ids.", "LIMIT")
+            raise api_error(gettext("At most %(max)s ids.") % {"max": MAX_LIMIT}, "LIMIT")
         count = services.notification_mark_read(
             salesperson_id=scope.salesperson_id,
             notification_ids=[_int_id(pk) for pk in ids] if ids is not None else None,

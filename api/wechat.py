@@ -8,6 +8,7 @@ signed-in session. Conversations are visible only to their two parties.
 from __future__ import annotations
 
 import graphene
+from django.utils.translation import gettext
 
 from enterprises.models import Salesperson
 from enterprises.selectors import enterprise_for_request
@@ -39,10 +40,10 @@ def _visitor(info):
         try:
             visitor = visitor_from_token(token)
         except VisitorTokenInvalid:
-            raise api_error("The visitor token is not valid; log in again.", "FORBIDDEN")
+            raise api_error(gettext("The visitor token is not valid; log in again."), "FORBIDDEN")
         enterprise = enterprise_for_request(request)
         if visitor is None or (enterprise is not None and enterprise.pk != visitor.enterprise_id):
-            raise api_error("The visitor token is not valid here.", "FORBIDDEN")
+            raise api_error(gettext("The visitor token is not valid here."), "FORBIDDEN")
     request._wechat_visitor = visitor
     return visitor
 
@@ -61,7 +62,7 @@ def _party(info):
         return visitor, None
     salesperson = _salesperson(info)
     if salesperson is None:
-        raise api_error("Log in first.", "FORBIDDEN")
+        raise api_error(gettext("Log in first."), "FORBIDDEN")
     return None, salesperson
 
 
@@ -70,12 +71,12 @@ def _conversation(info, conversation_id):
     try:
         pk = int(conversation_id)
     except (TypeError, ValueError):
-        raise api_error("Conversation not found.", "NOT_FOUND")
+        raise api_error(gettext("Conversation not found."), "NOT_FOUND")
     conversation = selectors.conversation_for_party(
         conversation_id=pk, visitor=visitor, salesperson=salesperson
     )
     if conversation is None:
-        raise api_error("Conversation not found.", "NOT_FOUND")
+        raise api_error(gettext("Conversation not found."), "NOT_FOUND")
     return conversation, (ChatMessage.Sender.VISITOR if visitor else ChatMessage.Sender.SALESPERSON)
 
 
@@ -167,7 +168,7 @@ class Login(graphene.Mutation):
     def mutate(root, info, code, device_id=""):
         enterprise = enterprise_for_request(info.context)
         if enterprise is None:
-            raise api_error("Unknown enterprise: send the X-Enterprise-Key header.", "NOT_FOUND")
+            raise api_error(gettext("Unknown enterprise: send the X-Enterprise-Key header."), "NOT_FOUND")
         throttle(info, "login", device=f"d{enterprise.pk}:{device_id}" if device_id else "")
         try:
             visitor = services.wechat_login(enterprise=enterprise, code=code, device_id=device_id or "")
@@ -195,7 +196,7 @@ class SharePhone(graphene.Mutation):
     def mutate(root, info, code):
         visitor = _visitor(info)
         if visitor is None:
-            raise api_error("Log in first.", "FORBIDDEN")
+            raise api_error(gettext("Log in first."), "FORBIDDEN")
         throttle(info, "share_phone", device=f"v{visitor.pk}")
         try:
             return SharePhonePayload(phone=services.visitor_phone_share(visitor=visitor, code=code))
@@ -216,7 +217,7 @@ class ChatOpen(graphene.Mutation):
     def mutate(root, info, salesperson_id=None, share_token=None):
         visitor = _visitor(info)
         if visitor is None:
-            raise api_error("Log in first.", "FORBIDDEN")
+            raise api_error(gettext("Log in first."), "FORBIDDEN")
         throttle(info, "chat", device=f"v{visitor.pk}")
         if share_token:
             from trackers.share import ShareTokenInvalid, share_token_verify
@@ -224,9 +225,9 @@ class ChatOpen(graphene.Mutation):
             try:
                 context = share_token_verify(share_token)
             except ShareTokenInvalid:
-                raise api_error("The share link is not valid.", "VALIDATION")
+                raise api_error(gettext("The share link is not valid."), "VALIDATION")
             if context.enterprise_id != visitor.enterprise_id:
-                raise api_error("Salesperson not found.", "NOT_FOUND")
+                raise api_error(gettext("Salesperson not found."), "NOT_FOUND")
             salesperson_id = context.salesperson_id
         try:
             salesperson = Salesperson.objects.filter(
@@ -235,7 +236,7 @@ class ChatOpen(graphene.Mutation):
         except (TypeError, ValueError):
             salesperson = None
         if salesperson is None:
-            raise api_error("Salesperson not found.", "NOT_FOUND")
+            raise api_error(gettext("Salesperson not found."), "NOT_FOUND")
         try:
             return services.conversation_open(visitor=visitor, salesperson=salesperson)
         except services.WeChatServiceError as error:
@@ -273,7 +274,7 @@ class ChatSharePhone(graphene.Mutation):
     def mutate(root, info, conversation_id, code):
         conversation, party = _conversation(info, conversation_id)
         if party != ChatMessage.Sender.VISITOR:
-            raise api_error("Only the visitor can share their phone number.", "FORBIDDEN")
+            raise api_error(gettext("Only the visitor can share their phone number."), "FORBIDDEN")
         throttle(info, "share_phone", device=f"v{conversation.visitor_id}")
         try:
             return _message(services.chat_phone_share(conversation=conversation, code=code))
