@@ -57,10 +57,6 @@ def expectation(share: Share) -> tuple[str, int, str]:
 
 def known_defect(share: Share) -> str:
     """Why a share is expected to fail today ('' if it must work): see the closing notes of issue 16/18."""
-    from cms.files.models import SalesFile
-
-    if share.kind == "file" and SalesFile.objects.filter(pk=share.target_id, owner__isnull=False).exists():
-        return "a salesperson's own file by id (file(id) needs the share context)"
     return ""
 
 
