@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from enterprises.models import Enterprise, Salesperson
 
@@ -32,15 +32,20 @@ class CrmError(Exception):
         self.code = code
 
 
-def _notify(*, lead: Lead, salesperson: Salesperson, kind: str, title: str, body: str = "") -> None:
-    from trackers.notifications import notification_create
+def _notify(
+    *, lead: Lead, salesperson: Salesperson, kind: str, title: str, params: dict, body: str = ""
+) -> None:
+    """``title`` is an untranslated message (gettext_noop): it is written in the reader's language."""
+    from trackers.notifications import notification_create, salesperson_language
 
+    with translation.override(salesperson_language(salesperson.pk)):
+        text = gettext(title) % {name: str(value) for name, value in params.items()}
     notification_create(
         enterprise_id=lead.enterprise_id,
         salesperson_id=salesperson.pk,
         visitor_id=lead.visitor_id,
         kind=kind,
-        title=title,
+        title=text,
         body=body,
         data={"lead_id": lead.pk},
     )
@@ -243,15 +248,15 @@ def collision_claim(*, lead: Lead, claimant: Salesperson) -> Collision:
         lead=lead,
         salesperson=lead.salesperson,
         kind="collision",
-        title=gettext("Collision: %(lead)s came again through %(claimant)s's share")
-        % {"lead": lead, "claimant": claimant},
+        title=gettext_noop("Collision: %(lead)s came again through %(claimant)s's share"),
+        params={"lead": lead, "claimant": claimant},
     )
     _notify(
         lead=lead,
         salesperson=claimant,
         kind="collision",
-        title=gettext("Collision: %(lead)s is already followed by %(owner)s")
-        % {"lead": lead, "owner": lead.salesperson},
+        title=gettext_noop("Collision: %(lead)s is already followed by %(owner)s"),
+        params={"lead": lead, "owner": lead.salesperson},
     )
     return collision
 
@@ -282,7 +287,8 @@ def collision_check(*, lead: Lead) -> Collision | None:
             lead=mine,
             salesperson=mine.salesperson,
             kind="collision",
-            title=f"Collision: {mine.phone} is also followed by {theirs.salesperson}",
+            title=gettext_noop("Collision: %(phone)s is also followed by %(owner)s"),
+            params={"phone": mine.phone, "owner": theirs.salesperson},
         )
     return collision
 
@@ -493,7 +499,8 @@ def lead_from_submission(submission) -> Lead | None:
             lead=lead,
             salesperson=lead.salesperson,
             kind="form_submit",
-            title=f"{lead} submitted {submission.page.title}",
+            title=gettext_noop("%(lead)s submitted %(form)s"),
+            params={"lead": lead, "form": submission.page.title},
         )
     return lead
 
@@ -642,7 +649,8 @@ def followup_remind_due(*, followup_id: int, now: dt.datetime | None = None) -> 
             lead=followup.lead,
             salesperson=followup.salesperson,
             kind="followup_due",
-            title=f"Follow up with {followup.lead}",
+            title=gettext_noop("Follow up with %(lead)s"),
+            params={"lead": followup.lead},
             body=followup.content[:500],
         )
         followup.reminded_at = now

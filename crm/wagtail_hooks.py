@@ -15,6 +15,7 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from cms.formats import cn_mobile_display
 from enterprises.menu import EnterpriseMenuItem
 from enterprises.selectors import scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
@@ -38,7 +39,7 @@ class LeadViewSet(EnterpriseSnippetViewSet):
     list_display = [
         "__str__",
         DetailLinkColumn("detail", label=_("Detail")),
-        "phone",
+        Column("phone", label=_("phone"), accessor=lambda lead: cn_mobile_display(lead.phone)),
         "pool",
         "is_customer",
         "salesperson",

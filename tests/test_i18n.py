@@ -22,6 +22,8 @@ from django.test import override_settings
 from django.utils import translation
 from wagtail.users.models import UserProfile
 
+from .tracking_factories import clean_redis  # noqa: F401 - a fixture
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "locale"
 # Not product code: the virtualenv, tests, benches, uploads, minified vendor files and what
@@ -147,3 +149,133 @@ def test_lead_list_columns_and_filters_are_chinese(login, admin_a):
         assert word in html, word
     for word in [">Pool<", ">Is customer<", "Add lead"]:
         assert word not in html, word
+
+
+# -- Notices to salespeople: written once, in the reader's language (stored, then sent to WeChat) --
+
+
+def _open_notice(client, salesperson, nickname=""):
+    from trackers.models import Notification
+    from trackers.services import visitor_identify, visitor_token
+
+    from .tracking_factories import event, post_batch, token_for
+
+    visitor = visitor_identify(enterprise=salesperson.enterprise, openid=f"O-{nickname}", nickname=nickname)
+    post_batch(client, token_for(salesperson, "card", 3), [event("open")], visitor=visitor_token(visitor))
+    return Notification.objects.get(salesperson=salesperson, visitor=visitor)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("clean_redis")
+@override_settings(LANGUAGE_CODE="zh-hans")
+def test_visitor_open_notice_is_chinese_by_default(client, salesperson_a):
+    notice = _open_notice(client, salesperson_a)
+    assert notice.title.startswith("访客 ") and "正在查看" in notice.title, notice.title
+    assert "is viewing" not in notice.title and "Visitor" not in notice.title
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("clean_redis")
+@override_settings(LANGUAGE_CODE="zh-hans")
+def test_notice_follows_the_salespersons_english_preference(client, salesperson_a):
+    profile = UserProfile.get_for_user(salesperson_a.user)
+    profile.preferred_language = "en"
+    profile.save()
+    assert _open_notice(client, salesperson_a, "Zhang").title == "Zhang is viewing card #3"
+
+
+@pytest.mark.django_db
+@override_settings(LANGUAGE_CODE="zh-hans")
+def test_follow_up_reminder_is_chinese(salesperson_a):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from crm.models import FollowUp, Lead
+    from crm.services import followup_remind_due
+    from trackers.models import Notification
+
+    lead = Lead.objects.create(enterprise=salesperson_a.enterprise, name="李雷", salesperson=salesperson_a)
+    due = timezone.now() - dt.timedelta(minutes=1)
+    followup = FollowUp.objects.create(
+        enterprise=lead.enterprise, lead=lead, salesperson=salesperson_a, content="回访报价", next_at=due
+    )
+    with translation.override("en"):  # the request that scheduled it does not decide the language
+        assert followup_remind_due(followup_id=followup.pk)
+    assert Notification.objects.get(salesperson=salesperson_a).title == "请跟进 李雷"
+
+
+# -- Chinese formats: amounts, mainland mobile numbers, dates in Asia/Shanghai --
+
+
+def test_amounts_read_as_yuan():
+    from decimal import Decimal
+
+    from cms.formats import yuan
+
+    assert yuan(Decimal("1280")) == "¥1,280.00"
+    assert yuan(1234567.5) == "¥1,234,567.50"
+    assert yuan(None) is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["13800138000", "+86 138 0013 8000", "0086-138-0013-8000", "86 13800138000", "138 0013 8000"]
+)
+def test_mainland_mobile_numbers_are_grouped_3_4_4(typed):
+    from cms.formats import cn_mobile_display, is_cn_mobile
+
+    assert is_cn_mobile(typed)
+    assert cn_mobile_display(typed) == "138 0013 8000"
+
+
+@pytest.mark.parametrize("typed", ["12800138000", "1380013800", "010-12345678", "+1 415 555 0100", ""])
+def test_other_numbers_are_refused_and_shown_as_typed(typed):
+    from cms.formats import cn_mobile_display, is_cn_mobile
+
+    assert not is_cn_mobile(typed)
+    assert cn_mobile_display(typed) == typed
+
+
+def test_phone_field_refuses_a_bad_number_in_chinese():
+    from django import forms
+
+    from cms.leadforms.forms import ChinaMobileField
+
+    field = ChinaMobileField(required=True)
+    assert field.clean("+86 139-1234-5678") == "13912345678"
+    with translation.override("zh-hans"):
+        with pytest.raises(forms.ValidationError) as refused:
+            field.clean("12345")
+        assert refused.value.messages == ["请输入中国大陆手机号（以 1 开头的 11 位数字）。"]
+
+
+def test_dates_and_times_read_the_chinese_way_in_shanghai():
+    import datetime as dt
+
+    from django.utils import formats, timezone
+
+    moment = dt.datetime(2026, 12, 3, 7, 30, tzinfo=dt.UTC)  # 15:30 in Shanghai
+    with translation.override("zh-hans"), timezone.override("Asia/Shanghai"):
+        local = timezone.localtime(moment)
+        assert formats.date_format(local, "DATETIME_FORMAT") == "2026年12月3日 15:30"
+        assert formats.date_format(local, "SHORT_DATETIME_FORMAT") == "2026年12月3日 15:30"
+        assert formats.number_format(1280.5, 2, force_grouping=True) == "1,280.50"
+        parsed = forms_datetime("2026-12-03 15:30")
+        assert (parsed.year, parsed.month, parsed.day, parsed.hour) == (2026, 12, 3, 15)
+        assert forms_datetime("2026年12月3日 15:30") == parsed
+
+
+def forms_datetime(text: str):
+    from django import forms
+
+    return forms.DateTimeField().clean(text)
+
+
+@pytest.mark.django_db
+@override_settings(LANGUAGE_CODE="zh-hans")
+def test_lead_list_shows_mainland_numbers_grouped(login, admin_a, enterprise_a):
+    from crm.models import Lead
+
+    Lead.objects.create(enterprise=enterprise_a, name="李雷", phone="13800138000")
+    html = login(admin_a).get("/admin/snippets/crm/lead/").content.decode()
+    assert "138 0013 8000" in html and "13800138000" not in html

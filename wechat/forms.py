@@ -123,10 +123,10 @@ class MassMessageForm(forms.Form):
         help_text=_("Owned by these salespeople (none: all you can see)."),
     )
     added_after = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Added after"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     added_before = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Added before"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
 
     def __init__(self, *args, scope, enterprise, **kwargs):
@@ -138,7 +138,7 @@ class MassMessageForm(forms.Form):
         data = super().clean()
         after, before = data.get("added_after"), data.get("added_before")
         if after and before and after >= before:
-            self.add_error("added_before", "Must be after “added after”.")
+            self.add_error("added_before", _("Must be after “added after”."))
         return data
 
 
@@ -187,7 +187,7 @@ class MenuForm(forms.Form):
         try:
             data = json.loads(raw)
         except ValueError as error:
-            raise forms.ValidationError(f"Not valid JSON: {error}")
+            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": error}) from error
         if isinstance(data, dict):
             data = data.get("button")
         if not isinstance(data, list):

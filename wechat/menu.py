@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from wechat.adapter import official_account_client
 
@@ -21,48 +22,52 @@ def _check_leaf(button: dict, where: str, errors: dict) -> None:
     if kind == "view":
         url = str(button.get("url") or "")
         if not url.startswith(("http://", "https://")):
-            errors[f"{where}.url"] = "A view button needs an http(s) URL."
+            errors[f"{where}.url"] = gettext("A view button needs an http(s) URL.")
         elif len(url.encode()) > MAX_URL_BYTES:
-            errors[f"{where}.url"] = f"URL is longer than {MAX_URL_BYTES} bytes."
+            errors[f"{where}.url"] = gettext("URL is longer than %(count)s bytes.") % {"count": MAX_URL_BYTES}
     elif kind == "miniprogram":
         for key in ("appid", "pagepath", "url"):
             if not button.get(key) or not isinstance(button.get(key), str):
-                errors[f"{where}.{key}"] = f"A miniprogram button needs {key}."
+                errors[f"{where}.{key}"] = gettext("A mini-program button needs %(field)s.") % {"field": key}
         url = str(button.get("url") or "")
         if url and not url.startswith(("http://", "https://")):
-            errors[f"{where}.url"] = "The fallback URL must be http(s)."
+            errors[f"{where}.url"] = gettext("The fallback URL must be http(s).")
     else:
-        errors[f"{where}.type"] = "Type must be view or miniprogram."
+        errors[f"{where}.type"] = gettext("Type must be view or miniprogram.")
 
 
 def _check_name(button: dict, where: str, limit: int, errors: dict) -> None:
     name = button.get("name")
     if not isinstance(name, str) or not name.strip() or len(name.encode()) > limit:
-        errors[f"{where}.name"] = f"Name is required and at most {limit} bytes."
+        errors[f"{where}.name"] = gettext("Name is required and at most %(count)s bytes.") % {"count": limit}
 
 
 def menu_validate(buttons: list[dict]) -> None:
     """Raise ValidationError (per-field messages) when WeChat would refuse the menu."""
     errors: dict[str, str] = {}
     if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_BUTTONS:
-        raise ValidationError({"button": f"Between 1 and {MAX_BUTTONS} top-level buttons."})
+        raise ValidationError(
+            {"button": gettext("Between 1 and %(count)s top-level buttons.") % {"count": MAX_BUTTONS}}
+        )
     for index, button in enumerate(buttons):
         where = f"button[{index}]"
         if not isinstance(button, dict):
-            errors[where] = "Each button is an object with a name."
+            errors[where] = gettext("Each button is an object with a name.")
             continue
         _check_name(button, where, MAX_NAME_BYTES, errors)
         subs = button.get("sub_button")
         if subs:
             if not isinstance(subs, list):
-                errors[f"{where}.sub_button"] = "sub_button is a list of buttons."
+                errors[f"{where}.sub_button"] = gettext("sub_button is a list of buttons.")
                 continue
             if len(subs) > MAX_SUB_BUTTONS:
-                errors[f"{where}.sub_button"] = f"At most {MAX_SUB_BUTTONS} sub-buttons."
+                errors[f"{where}.sub_button"] = gettext("At most %(count)s sub-buttons.") % {
+                    "count": MAX_SUB_BUTTONS
+                }
             for sub_index, sub in enumerate(subs):
                 sub_where = f"{where}.sub_button[{sub_index}]"
                 if not isinstance(sub, dict):
-                    errors[sub_where] = "Each sub-button is an object with a name."
+                    errors[sub_where] = gettext("Each sub-button is an object with a name.")
                     continue
                 _check_name(sub, sub_where, MAX_SUB_NAME_BYTES, errors)
                 _check_leaf(sub, sub_where, errors)
@@ -115,7 +120,7 @@ def menu_generate(*, enterprise, salesperson=None, articles: int = 3) -> list[di
     from .models import WeChatAccount
 
     if salesperson is not None and salesperson.enterprise_id != enterprise.pk:
-        raise ValidationError({"salesperson": "Choose a salesperson of your enterprise."})
+        raise ValidationError({"salesperson": gettext("Choose a salesperson of your enterprise.")})
     account = WeChatAccount.objects.filter(enterprise=enterprise).first()
     mini = account is not None and bool(account.mini_app_id)
     buttons: list[dict] = []
@@ -137,8 +142,11 @@ def menu_generate(*, enterprise, salesperson=None, articles: int = 3) -> list[di
             {
                 "name": ARTICLES_NAME,
                 "sub_button": [
-                    {"type": "view", "name": _fit(article.title, MAX_SUB_NAME_BYTES),
-                     "url": share_url(article, salesperson)}
+                    {
+                        "type": "view",
+                        "name": _fit(article.title, MAX_SUB_NAME_BYTES),
+                        "url": share_url(article, salesperson),
+                    }
                     for article in latest
                 ],
             }

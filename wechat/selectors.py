@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from enterprises.models import Enterprise
 from enterprises.selectors import Scope
@@ -135,31 +136,34 @@ def authorization_checklist(*, enterprise: Enterprise) -> list[ChecklistStep]:
 
     official = []
     if not (account.official_app_id and account.official_app_secret):
-        official.append("Enter the official account AppID and AppSecret.")
+        official.append(gettext("Enter the official account AppID and AppSecret."))
     elif not (account.official_verified_at or demo):
-        official.append("Verify the credentials (an access token could not be fetched yet).")
+        official.append(gettext("Verify the credentials (an access token could not be fetched yet)."))
     mini = []
     if not (account.mini_app_id and account.mini_app_secret):
-        mini.append("Enter the mini-program AppID and AppSecret.")
+        mini.append(gettext("Enter the mini-program AppID and AppSecret."))
     elif not (account.mini_verified_at or demo):
-        mini.append("Verify the credentials (an access token could not be fetched yet).")
+        mini.append(gettext("Verify the credentials (an access token could not be fetched yet)."))
     if not account.subscribe_template_id:
-        mini.append("Choose a subscription-message template for chat replies and notifications.")
+        mini.append(gettext("Choose a subscription-message template for chat replies and notifications."))
     open_platform = []
     if not account.open_platform_app_id:
-        open_platform.append("Enter the open platform AppID (needed for unionid across apps).")
+        open_platform.append(gettext("Enter the open platform AppID (needed for unionid across apps)."))
     if not account.open_platform_bound:
-        open_platform.append("Bind the official account and the mini-program to the open platform.")
+        open_platform.append(gettext("Bind the official account and the mini-program to the open platform."))
     domains = []
     needed = urlparse(settings.PUBLIC_BASE_URL).hostname or ""
     configured = {line.strip().lower() for line in account.configured_domains.splitlines() if line.strip()}
     if not settings.PUBLIC_BASE_URL.startswith("https://") and not demo:
-        domains.append("PUBLIC_BASE_URL must be https:// (WeChat only calls https domains).")
+        domains.append(gettext("PUBLIC_BASE_URL must be https:// (WeChat only calls https domains)."))
     if needed and needed.lower() not in configured and not demo:
-        domains.append(f"Register {needed} as request and business domain in the mini-program console.")
+        domains.append(
+            gettext("Register %(domain)s as request and business domain in the mini-program console.")
+            % {"domain": needed}
+        )
     return [
-        step("official_account", "Official account", official),
-        step("mini_program", "Mini-program", mini),
-        step("open_platform", "Open platform binding", open_platform),
-        step("domains", "Domain configuration", domains),
+        step("official_account", gettext("Official account"), official),
+        step("mini_program", gettext("Mini-program"), mini),
+        step("open_platform", gettext("Open platform binding"), open_platform),
+        step("domains", gettext("Domain configuration"), domains),
     ]

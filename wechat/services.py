@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from enterprises.models import Enterprise, Salesperson
 
@@ -62,8 +63,12 @@ def _upstream(error: adapter.WeChatError) -> WeChatServiceError:
     if isinstance(error, adapter.NotConfigured):
         return WeChatServiceError(str(error.errmsg), "VALIDATION")
     if error.errcode in (40029, 40163):
-        return WeChatServiceError("The WeChat code is invalid or already used; ask the user again.")
-    return WeChatServiceError(f"WeChat refused the request ({error.errcode}: {error.errmsg}).", "UPSTREAM")
+        return WeChatServiceError(gettext("The WeChat code is invalid or already used; ask the user again."))
+    return WeChatServiceError(
+        gettext("WeChat refused the request (%(code)s: %(message)s).")
+        % {"code": error.errcode, "message": error.errmsg},
+        "UPSTREAM",
+    )
 
 
 # --- mini-program identity -----------------------------------------------------------------------
@@ -75,7 +80,7 @@ def wechat_login(*, enterprise: Enterprise, code: str, device_id: str = ""):
 
     code = (code or "").strip()
     if not code or len(code) > 128:
-        raise WeChatServiceError("A login code is required.")
+        raise WeChatServiceError(gettext("A login code is required."))
     try:
         session = adapter.mini_program_client(account_for(enterprise)).code2session(code)
     except adapter.WeChatError as error:
@@ -90,10 +95,10 @@ def visitor_phone_share(*, visitor, code: str) -> str:
     from trackers.services import visitor_identify
 
     if not visitor.is_identified:
-        raise WeChatServiceError("Log in with WeChat before sharing a phone number.", "FORBIDDEN")
+        raise WeChatServiceError(gettext("Log in with WeChat before sharing a phone number."), "FORBIDDEN")
     code = (code or "").strip()
     if not code or len(code) > 128:
-        raise WeChatServiceError("A phone code is required.")
+        raise WeChatServiceError(gettext("A phone code is required."))
     try:
         phone = adapter.mini_program_client(account_for(visitor.enterprise)).phone_number(code)
     except adapter.WeChatError as error:
@@ -143,16 +148,18 @@ def share_code_png(*, enterprise: Enterprise, share_token: str, h5_url: str, pag
 
 def _userids(salespeople: list[Salesperson], enterprise: Enterprise) -> list[str]:
     if not salespeople:
-        raise WeChatServiceError("Choose at least one salesperson.")
+        raise WeChatServiceError(gettext("Choose at least one salesperson."))
     if any(person.enterprise_id != enterprise.pk for person in salespeople):
-        raise WeChatServiceError("Choose salespeople of your own enterprise.", "FORBIDDEN")
+        raise WeChatServiceError(gettext("Choose salespeople of your own enterprise."), "FORBIDDEN")
     profiles = {
         profile.salesperson_id: profile.wecom_userid
         for profile in SalespersonWeChat.objects.filter(salesperson__in=salespeople).exclude(wecom_userid="")
     }
     missing = [str(person) for person in salespeople if person.pk not in profiles]
     if missing:
-        raise WeChatServiceError(f"No WeCom UserID set for: {', '.join(missing)}.")
+        raise WeChatServiceError(
+            gettext("No WeCom UserID set for: %(names)s.") % {"names": "、".join(missing)}
+        )
     return [profiles[person.pk] for person in salespeople]
 
 
@@ -167,9 +174,9 @@ def channel_code_create(
     """A channel QR code; with several salespeople WeCom assigns each customer at random."""
     name = (name or "").strip()
     if not name:
-        raise WeChatServiceError("Give the channel a name.")
+        raise WeChatServiceError(gettext("Give the channel a name."))
     if tags and any(tag.enterprise_id != enterprise.pk for tag in tags):
-        raise WeChatServiceError("Choose tags of your own enterprise.", "FORBIDDEN")
+        raise WeChatServiceError(gettext("Choose tags of your own enterprise."), "FORBIDDEN")
     userids = _userids(list(salespeople), enterprise)
     state = "ch" + secrets.token_hex(8)
     try:
@@ -227,7 +234,7 @@ def external_tags_create(*, enterprise: Enterprise, group_name: str, names: list
 
 def external_contact_tag(*, contact: ExternalContact, tags: list[ExternalTag]) -> None:
     if any(tag.enterprise_id != contact.enterprise_id for tag in tags):
-        raise WeChatServiceError("Choose tags of your own enterprise.", "FORBIDDEN")
+        raise WeChatServiceError(gettext("Choose tags of your own enterprise."), "FORBIDDEN")
     profile = SalespersonWeChat.objects.filter(salesperson_id=contact.salesperson_id).first()
     if tags and profile and profile.wecom_userid:
         try:
@@ -384,10 +391,10 @@ def mass_quota_used(*, enterprise_id: int, external_userids: list[str]) -> dict[
 
 
 def _quota_reason() -> str:
-    return (
-        f"This customer already received {MASS_MESSAGES_PER_MONTH} mass messages this month "
-        f"(WeCom's limit); next possible on {_next_month(month_start()).isoformat()}."
-    )
+    return gettext(
+        "This customer already received %(count)s mass messages this month (WeCom's limit); "
+        "next possible on %(date)s."
+    ) % {"count": MASS_MESSAGES_PER_MONTH, "date": _next_month(month_start()).isoformat()}
 
 
 @dataclass(frozen=True)
@@ -409,12 +416,12 @@ def mass_message_create(
 
     content = (content or "").strip()
     if not content:
-        raise WeChatServiceError("Write the message.")
+        raise WeChatServiceError(gettext("Write the message."))
     if len(content) > 4000:
-        raise WeChatServiceError("The message is longer than 4000 characters.")
+        raise WeChatServiceError(gettext("The message is longer than 4000 characters."))
     contacts = list(mass_candidates(scope=scope, enterprise=enterprise, filters=filters))
     if not contacts:
-        raise WeChatServiceError("No customer matches these filters.")
+        raise WeChatServiceError(gettext("No customer matches these filters."))
     used = mass_quota_used(
         enterprise_id=enterprise.pk, external_userids=[c.external_userid for c in contacts]
     )
@@ -544,8 +551,8 @@ def mass_message_task_submit(*, task_id: int) -> MassMessageTask:
 #: WeCom's per-recipient send status (get_groupmsg_send_result).
 _SEND_STATUS = {
     1: (MassMessageRecipient.Status.SENT, ""),
-    2: (MassMessageRecipient.Status.FAILED, "No longer a contact of the salesperson."),
-    3: (MassMessageRecipient.Status.REFUSED, "The customer reached WeCom's monthly limit."),
+    2: (MassMessageRecipient.Status.FAILED, gettext_noop("No longer a contact of the salesperson.")),
+    3: (MassMessageRecipient.Status.REFUSED, gettext_noop("The customer reached WeCom's monthly limit.")),
 }
 
 
@@ -566,7 +573,8 @@ def mass_message_task_sync(*, task_id: int) -> MassMessageTask:
     for recipient in recipients:
         status = results.get(recipient.external_userid, 0)
         if status in _SEND_STATUS:
-            recipient.status, recipient.reason = _SEND_STATUS[status]
+            recipient.status, reason = _SEND_STATUS[status]
+            recipient.reason = gettext(reason) if reason else ""
             if recipient.status != MassMessageRecipient.Status.SENT:
                 recipient.counted_at = None
     MassMessageRecipient.objects.bulk_update(recipients, ["status", "reason", "counted_at"])
@@ -584,16 +592,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _clean_body(body: str) -> str:
     body = _CONTROL.sub("", body or "").strip()
     if not body:
-        raise WeChatServiceError("Write a message.")
+        raise WeChatServiceError(gettext("Write a message."))
     if len(body) > CHAT_MESSAGE_MAX:
-        raise WeChatServiceError(f"Messages are at most {CHAT_MESSAGE_MAX} characters.")
+        raise WeChatServiceError(
+            gettext("Messages are at most %(count)s characters.") % {"count": CHAT_MESSAGE_MAX}
+        )
     return body
 
 
 def conversation_open(*, visitor, salesperson: Salesperson) -> Conversation:
     """The visitor's chat with a salesperson; the first open posts the welcome message."""
     if visitor.enterprise_id != salesperson.enterprise_id or not salesperson.is_active:
-        raise WeChatServiceError("This salesperson cannot be reached here.", "NOT_FOUND")
+        raise WeChatServiceError(gettext("This salesperson cannot be reached here."), "NOT_FOUND")
     try:
         with transaction.atomic():
             conversation, created = Conversation.objects.get_or_create(
@@ -623,7 +633,7 @@ def conversation_open(*, visitor, salesperson: Salesperson) -> Conversation:
 def chat_message_send(*, conversation: Conversation, sender: str, body: str) -> ChatMessage:
     """Post a message; a salesperson's reply notifies the visitor once until they read it."""
     if sender not in (ChatMessage.Sender.VISITOR, ChatMessage.Sender.SALESPERSON):
-        raise WeChatServiceError("Unknown sender.")
+        raise WeChatServiceError(gettext("Unknown sender."))
     message = ChatMessage.objects.create(conversation=conversation, sender=sender, body=_clean_body(body))
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     if sender == ChatMessage.Sender.SALESPERSON:
@@ -749,9 +759,9 @@ def notifications_send(notifications) -> None:
             logger.info("notification %s not sent: %s", notification.pk, error)
 
 
-_NOTICE_TITLES = {
-    RelationshipEvent.Kind.ADDED: "New WeCom customer: {name}",
-    RelationshipEvent.Kind.REMOVED_BY_CUSTOMER: "{name} removed you on WeCom",
+_NOTICE_TITLES = {  # untranslated here: written in the salesperson's language when sent
+    RelationshipEvent.Kind.ADDED: gettext_noop("New WeCom customer: %(name)s"),
+    RelationshipEvent.Kind.REMOVED_BY_CUSTOMER: gettext_noop("%(name)s removed you on WeCom"),
 }
 
 
@@ -761,13 +771,15 @@ def relationship_notice(*, event_id: int) -> str:
     if event is None or event.kind not in _NOTICE_TITLES:
         return ""
     contact = event.contact
-    title = _NOTICE_TITLES[event.kind].format(name=contact.name or contact.external_userid)
-    body = f"Channel: {contact.channel.name}" if contact.channel else ""
     if not contact.salesperson_id:
         return ""
     # The one notification path (inbox record, then the salesperson's channel after commit).
     from trackers.models import Notification
-    from trackers.notifications import notification_create
+    from trackers.notifications import notification_create, salesperson_language
+
+    with translation.override(salesperson_language(contact.salesperson_id)):
+        title = gettext(_NOTICE_TITLES[event.kind]) % {"name": contact.name or contact.external_userid}
+        body = gettext("Channel: %(channel)s") % {"channel": contact.channel.name} if contact.channel else ""
 
     if Notification.objects.filter(
         salesperson_id=contact.salesperson_id, data__relationship_event_id=event.pk

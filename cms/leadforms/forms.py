@@ -6,11 +6,11 @@ import re
 
 import django.forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.forms import FormBuilder
 
-#: Mainland China mobile numbers: 11 digits starting 13-19; +86 / 0086 and separators allowed.
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-
+from cms.formats import CN_MOBILE_RE as PHONE_RE  # noqa: F401 - importable here as before
+from cms.formats import normalize_cn_mobile
 
 #: Choices typed on one line are separated by commas: ASCII, full-width (，) or the enumeration
 #: comma (、), as Chinese editors type them. Several lines: one choice per line (commas kept).
@@ -25,18 +25,9 @@ def choices_split(text: str) -> list[str]:
     return list(dict.fromkeys(choice for choice in lines if choice))
 
 
-def normalize_cn_mobile(value: str) -> str:
-    digits = re.sub(r"[\s\-()]", "", value or "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix):]
-            break
-    return digits
-
-
 class ChinaMobileField(django.forms.CharField):
     default_error_messages = {
-        "invalid_phone": "Enter a mainland China mobile number (11 digits starting with 1).",
+        "invalid_phone": _("Enter a mainland China mobile number (11 digits starting with 1)."),
     }
 
     def to_python(self, value):

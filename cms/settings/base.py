@@ -164,6 +164,8 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Dates/times as Chinese users write them (2026年12月3日 15:30); amounts and phones: cms/formats.
+FORMAT_MODULE_PATH = ["cms.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
