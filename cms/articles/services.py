@@ -19,6 +19,7 @@ from wagtail.models import Page
 
 from blocks.sanitize import clean_stored
 from cms import safe_fetch
+from cms.upload_limits import image_pixels_check
 from enterprises.models import Enterprise, Salesperson
 
 from .extract import NotAnArticle, extract
@@ -234,6 +235,11 @@ def _progress(
 
 def _fetch_image(url: str) -> tuple[bytes, str]:
     response = safe_fetch.fetch(url, max_bytes=MAX_IMAGE_BYTES)
+    try:
+        image_pixels_check(io.BytesIO(response.content))
+    except ValidationError as error:  # a small file declaring a huge canvas (issue 18)
+        if error.code == "image_too_many_pixels":
+            raise safe_fetch.FetchError(f"{url}: {error.messages[0]}", code="too_many_pixels") from None
     try:
         with PILImage.open(io.BytesIO(response.content)) as probe:
             fmt = (probe.format or "png").lower()

@@ -37,7 +37,7 @@ class SalesFileForm(EnterpriseChoicesForm):
             kind = cleaned.get("kind") or FileKind.DOCUMENT
             try:
                 content_type = salesfile_check(
-                    kind=kind, name=upload.name, size=upload.size, head=upload.read(16)
+                    kind=kind, name=upload.name, size=upload.size, head=upload.read(16), file=upload
                 )
             except FileRejected as error:
                 self.add_error("upload", error.message)

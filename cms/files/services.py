@@ -6,11 +6,13 @@ import mimetypes
 import os
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
+from cms.upload_limits import image_pixels_check
 from enterprises.models import Enterprise, Salesperson
 
 from .models import FileKind, SalesFile
@@ -79,8 +81,12 @@ def _sniff(head: bytes, name: str) -> str:
     return guessed
 
 
-def salesfile_check(*, kind: str, name: str, size: int, head: bytes) -> str:
-    """Refuse oversize or wrong-type files with a message a salesperson understands."""
+def salesfile_check(*, kind: str, name: str, size: int, head: bytes, file=None) -> str:
+    """Refuse oversize or wrong-type files with a message a salesperson understands.
+
+    Given the ``file``, an image is also held to the pixel limit (a small PNG can declare
+    12000×12000 pixels and cost a gigabyte to display; cms/upload_limits.py).
+    """
     if kind not in ALLOWED_TYPES:
         raise FileRejected(f"Unknown file kind “{kind}”.", code="VALIDATION", field="kind")
     limit = max_bytes(kind)
@@ -99,6 +105,11 @@ def salesfile_check(*, kind: str, name: str, size: int, head: bytes) -> str:
             f"“{os.path.basename(name)}” is not an accepted {kind} file ({content_type}). Accepted: {names}.",
             code="VALIDATION",
         )
+    if kind == FileKind.IMAGE and file is not None:
+        try:
+            image_pixels_check(file)
+        except ValidationError as error:
+            raise FileRejected(error.messages[0], code="LIMIT") from None
     return content_type
 
 
@@ -144,7 +155,9 @@ def salesfile_create(
     if owner is not None and owner.enterprise_id != enterprise.pk:
         raise FileRejected("The owner must belong to the enterprise.", code="FORBIDDEN", field="owner")
     title = (title or "").strip() or os.path.splitext(os.path.basename(upload.name))[0][:160]
-    content_type = salesfile_check(kind=kind, name=upload.name, size=upload.size, head=_head(upload))
+    content_type = salesfile_check(
+        kind=kind, name=upload.name, size=upload.size, head=_head(upload), file=upload
+    )
     upload.seek(0)
     sales_file = SalesFile(
         enterprise=enterprise, owner=owner, title=title[:160], kind=kind, cover=cover,

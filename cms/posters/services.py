@@ -13,13 +13,14 @@ import os
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from cms.qrcodes import qr_image
+from cms.upload_limits import image_pixels_check
 from enterprises.models import Salesperson
 from trackers.registry import item_kind
 from trackers.share import share_token_make, share_url_for_token
@@ -67,9 +68,15 @@ def _font(size: int):
 
 
 def _open(image_field) -> Image.Image:
+    """Decode a stored image, refusing one over the pixel limit before decoding (issue 18)."""
     image_field.open("rb")
     try:
-        image = Image.open(io.BytesIO(image_field.read()))
+        data = io.BytesIO(image_field.read())
+        try:
+            image_pixels_check(data)
+        except ValidationError as error:
+            raise PosterError(error.messages[0], code="LIMIT") from None
+        image = Image.open(data)
         image = ImageOps.exif_transpose(image)
         return image.convert("RGB")
     finally:

@@ -90,6 +90,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized request body is refused (413) before anything reads it (issue 18).
+    "cms.upload_limits.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -239,6 +241,12 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.zh_search"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "zip", "mp4"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = int(os.environ.get("MAX_IMAGE_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Upload limits (cms/upload_limits.py): images over this many pixels are refused on every path
+# (a 140 KB PNG can declare 12000×12000); a request body over MAX_REQUEST_BODY_BYTES answers 413
+# before it is read (the largest upload is a 100 MB video; nginx client_max_body_size matches).
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", str(40_000_000)))
+MAX_REQUEST_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(110 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, explicit: larger uploads stream to a temp file
 WAGTAIL_HEADLESS_PREVIEW = {
     "CLIENT_URLS": {"default": os.environ.get("HEADLESS_PREVIEW_URL", "/h5/preview/")},
     "SERVE_BASE_URL": None,
