@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -123,3 +124,37 @@ class MallWebhookReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.delivery_id
+
+
+class MallFeedImport(models.Model):
+    """One fetch of the feed URL: run by a Celery task (never inside a web request), status shown in
+    the admin's feed page."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("enterprise"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    url = models.CharField(max_length=1000, verbose_name=_("feed url"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING,
+        verbose_name=_("status"))
+    created = models.PositiveIntegerField(default=0, verbose_name=_("created"))
+    updated = models.PositiveIntegerField(default=0, verbose_name=_("updated"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("mall feed import")
+        verbose_name_plural = _("mall feed imports")
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.status})"

@@ -14,12 +14,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from enterprises.models import Enterprise, Salesperson
 from trackers.models import Visitor
 from trackers.share import ShareTokenInvalid, share_token_verify
 
-from .models import MallConnection, MallOrder, MallProduct, MallWebhookReceipt
+from .models import MallConnection, MallFeedImport, MallOrder, MallProduct, MallWebhookReceipt
 
 #: A delivery older or newer than this is refused (replay protection with the delivery id).
 WEBHOOK_TOLERANCE_SECONDS = 300
@@ -281,15 +283,41 @@ def feed_import(*, connection: MallConnection, rows: list) -> FeedResult:
     return result
 
 
-def feed_import_from_url(*, connection: MallConnection) -> FeedResult:
-    """Fetch the configured feed with the SSRF-safe client, then import it."""
+def feed_import_request(*, connection: MallConnection, user=None) -> MallFeedImport:
+    """Record a fetch of the feed URL and run it on the worker once committed (never in the request)."""
+    from .tasks import feed_import_run as task
+
+    job = MallFeedImport.objects.create(
+        enterprise_id=connection.enterprise_id, requested_by=user, url=connection.feed_url[:1000]
+    )
+    transaction.on_commit(lambda: task.delay(job.pk))
+    return job
+
+
+def feed_import_run(*, import_id: int) -> MallFeedImport:
+    """Fetch the feed with the SSRF-safe client (one deadline), import it, record the outcome.
+
+    A finished import is not repeated (a redelivered task). Errors are the fetcher's and the
+    rows' messages: they name the host, never the address it resolved to.
+    """
     from cms import safe_fetch
 
+    job = MallFeedImport.objects.get(pk=import_id)
+    if job.status in (MallFeedImport.Status.DONE, MallFeedImport.Status.FAILED):
+        return job
+    MallFeedImport.objects.filter(pk=job.pk).update(status=MallFeedImport.Status.RUNNING)
+    connection = MallConnection.objects.get(enterprise_id=job.enterprise_id)
     try:
-        response = safe_fetch.fetch(connection.feed_url)
-        rows = feed_parse(response.content, content_type=response.content_type)
+        response = safe_fetch.fetch(job.url)
+        result = feed_import(
+            connection=connection, rows=feed_parse(response.content, content_type=response.content_type)
+        )
     except safe_fetch.FetchError as error:
-        return FeedResult(errors=[f"feed: {error}"])
-    except (ValueError, UnicodeDecodeError) as error:
-        return FeedResult(errors=[f"feed: not a readable JSON or CSV feed ({error})"])
-    return feed_import(connection=connection, rows=rows)
+        result = FeedResult(errors=[gettext("feed: %(error)s") % {"error": error}])
+    except (ValueError, UnicodeDecodeError):
+        result = FeedResult(errors=[gettext("feed: not a readable JSON or CSV feed.")])
+    job.status = MallFeedImport.Status.DONE if result.ok else MallFeedImport.Status.FAILED
+    job.created, job.updated, job.errors = result.created, result.updated, result.errors[:200]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "created", "updated", "errors", "finished_at"])
+    return job

@@ -14,7 +14,7 @@ from enterprises.selectors import enterprise_for_user, scope_for_user
 from enterprises.viewsets import EnterpriseSnippetViewSet
 
 from . import selectors, services
-from .models import MallConnection, MallOrder
+from .models import MallConnection, MallFeedImport, MallOrder
 
 MAX_FEED_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -81,6 +81,8 @@ def _connection_for(request) -> MallConnection:
 
 
 def feed_import_view(request):
+    """An uploaded feed file is imported at once; the feed URL is fetched by a Celery task and this
+    page shows the status of recent fetches (refreshing while one runs)."""
     connection = _connection_for(request)
     form = FeedUploadForm(request.POST or None, request.FILES or None)
     result = None
@@ -90,17 +92,28 @@ def feed_import_view(request):
             try:
                 rows = services.feed_parse(upload.read(), content_type=upload.content_type or "")
                 result = services.feed_import(connection=connection, rows=rows)
-            except (ValueError, UnicodeDecodeError) as error:
-                result = services.FeedResult(errors=[f"feed: not a readable JSON or CSV feed ({error})"])
+            except (ValueError, UnicodeDecodeError):
+                result = services.FeedResult(errors=[_("feed: not a readable JSON or CSV feed.")])
+            if result.ok:
+                messages.success(
+                    request,
+                    _("Imported: %(created)s new, %(updated)s updated.")
+                    % {"created": result.created, "updated": result.updated},
+                )
+                return redirect("mall_feed_import")
         elif connection.feed_url:
-            result = services.feed_import_from_url(connection=connection)
-        else:
-            result = services.FeedResult(errors=["Upload a feed file or set the feed URL first."])
-        if result.ok:
-            messages.success(request, f"Imported: {result.created} new, {result.updated} updated.")
+            services.feed_import_request(connection=connection, user=request.user)
+            messages.success(request, _("The feed is being fetched; its status is shown below."))
             return redirect("mall_feed_import")
+        else:
+            result = services.FeedResult(errors=[_("Upload a feed file or set the feed URL first.")])
+    imports = list(MallFeedImport.objects.filter(enterprise_id=connection.enterprise_id)[:10])
+    waiting = (MallFeedImport.Status.PENDING, MallFeedImport.Status.RUNNING)
+    running = any(job.status in waiting for job in imports)
     return TemplateResponse(
-        request, "mall/feed_import.html", {"form": form, "result": result, "connection": connection}
+        request,
+        "mall/feed_import.html",
+        {"form": form, "result": result, "connection": connection, "imports": imports, "running": running},
     )
 
 

@@ -243,3 +243,66 @@ def test_salespeople_cannot_import_feeds_and_see_only_own_orders(client, login, 
     assert "mine-1" not in outsider.get("/admin/snippets/mall/mallorder/").content.decode()
     theirs = MallOrder.objects.get(external_id="theirs-1")
     assert outsider.get(f"/admin/snippets/mall/mallorder/inspect/{theirs.pk}/").status_code == 404
+
+
+# --- issue 18, hole 9: the feed URL is fetched by a task, never inside the web request -----------
+
+
+def test_feed_url_is_fetched_by_a_task_not_in_the_request(
+    login, admin_a, mall_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    from cms import safe_fetch
+    from mall.models import MallFeedImport
+
+    mall_a.feed_url = "https://shop.alpha.example/feed.json"
+    mall_a.save()
+    fetched = []
+
+    def fake_fetch(url, **kwargs):
+        fetched.append(url)
+        headers = {"content-type": "application/json"}
+        return safe_fetch.Response(url=url, status=200, headers=headers, content=json.dumps(FEED).encode())
+
+    monkeypatch.setattr(safe_fetch, "fetch", fake_fetch)
+    client = login(admin_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post("/admin/mall/feed/", {})
+    # the request only records the import: nothing was fetched while the admin waited
+    assert response.status_code == 302 and fetched == []
+    job = MallFeedImport.objects.get()
+    assert job.status == MallFeedImport.Status.PENDING
+    assert "feed-import-pending" in client.get("/admin/mall/feed/").content.decode()
+    for callback in callbacks:  # the commit hands it to Celery (eager in tests)
+        callback()
+    job.refresh_from_db()
+    assert fetched == [mall_a.feed_url]
+    assert (job.status, job.created, job.errors) == (MallFeedImport.Status.DONE, 2, [])
+    assert MallProduct.objects.filter(enterprise=mall_a.enterprise).count() == 2
+
+
+def test_feed_status_page_never_shows_the_address_a_host_resolved_to(
+    login, admin_a, admin_b, mall_a, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    import socket
+
+    from django.utils import translation
+
+    settings.SAFE_FETCH_ALLOW_LOOPBACK = False
+    real = socket.getaddrinfo
+
+    def fake(host, *args, **kwargs):
+        if host == "feeds.internal.example.com":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.9.8.7", 80))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    mall_a.feed_url = "http://feeds.internal.example.com/feed.json"
+    mall_a.save()
+    client = login(admin_a)
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/mall/feed/", {})
+    page = client.get("/admin/mall/feed/").content.decode()
+    assert "feed-import-failed" in page and "地址不允许" in page
+    assert "10.9.8.7" not in page
+    # and another enterprise's admin never sees this enterprise's fetches
+    assert "feeds.internal" not in login(admin_b).get("/admin/mall/feed/").content.decode()
