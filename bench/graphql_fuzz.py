@@ -288,7 +288,12 @@ def main() -> None:  # pragma: no cover - a bench, run by hand
     database = settings.DATABASES["default"]
     database.setdefault("TEST", {})["NAME"] = f"bench_fuzz_{database['NAME']}"
     started = time.perf_counter()
-    old_config = setup_databases(verbosity=0, interactive=False, keepdb=args.keepdb)
+    old_config = setup_databases(
+        verbosity=0,
+        interactive=False,
+        keepdb=args.keepdb,
+        serialized_aliases=set(),  # no TransactionTestCase here
+    )
     try:
         call_command("seed_demo", verbosity=0)
         print(f"database migrated and seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
