@@ -1,6 +1,6 @@
 """Editor preview in the H5 client (contract 2): ``/h5/preview/<signed token>/``.
 
-Wagtail's "Preview" of a microsite (or article) page redirects here (api.core.preview). The view
+Wagtail's "Preview" of a microsite (or article) page redirects here (sites.preview). The view
 only checks that the token is genuine and unexpired and renders the H5 shell in kind "preview";
 the draft itself is read by app.js through ``pagePreview(token)`` (PagePreview.graphql), where the
 token is checked again against the enterprise of the request. A bad or expired token gets the
@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from api.preview import preview_token_read
 from enterprises.models import Enterprise
+from sites.preview import preview_token_read
 
 from .views import _operation
 

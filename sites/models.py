@@ -12,8 +12,9 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 
-from api.core.preview import ClientPreviewMixin
 from blocks.blocks import ComponentStreamBlock
+
+from .preview import ClientPreviewMixin
 
 MAX_NAV_PAGES = 5
 NAV_LIMIT_MESSAGE = (

@@ -9,8 +9,8 @@ import time
 from django.core import signing
 
 from api.core.persisted import OPERATIONS_DIR
-from api.preview import PREVIEW_SALT, preview_token_issue
 from sites.models import MicrositeHomePage
+from sites.preview import PREVIEW_SALT, preview_token_issue
 from tests.test_api_content import codes, gql, publish_home
 
 PREVIEW = """query($t: String!) { pagePreview(token: $t) {
@@ -126,7 +126,7 @@ def test_another_enterprises_editor_cannot_preview(client, login, enterprise_a, 
 
 
 def test_a_preview_token_of_another_enterprise_is_refused_by_the_client(client, enterprise_a, enterprise_b):
-    from api.preview import preview_snapshot_store
+    from sites.preview import preview_snapshot_store
 
     home = draft_home(enterprise_a)
     snapshot = preview_snapshot_store(page=home)

@@ -14,8 +14,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from api.core.preview import ClientPreviewMixin
 from blocks.blocks import ComponentStreamBlock
+from sites.preview import ClientPreviewMixin
 
 MAX_RECOMMENDED = 3
 

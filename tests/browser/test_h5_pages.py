@@ -145,7 +145,7 @@ def test_card_likes_product_and_file_pages(live, browser_page, enterprise_a, sal
 
 def test_editor_preview_renders_the_draft_without_tracking(live, browser_page, enterprise_a, admin_a):
     # given an unpublished draft of the microsite home (contract 2: token from api.preview)
-    from api.preview import preview_token_issue
+    from sites.preview import preview_token_issue
 
     home = enterprise_a.site.root_page.specific
     home.body = [

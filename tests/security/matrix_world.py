@@ -70,7 +70,6 @@ class World:
 
 
 def _build_world() -> World:
-    from api.preview import preview_token_issue
     from cms.articles.selectors import articles_readable
     from cms.cards.models import CardTag
     from cms.files.models import SalesFile
@@ -80,6 +79,7 @@ def _build_world() -> World:
     from crm.models import FollowUp, Lead, Pool
     from enterprises.models import Salesperson
     from sites.models import MicrositeNavPage
+    from sites.preview import preview_token_issue
     from sites.selectors import microsite_for
     from trackers.models import Notification, Visitor
     from trackers.share import share_token_make

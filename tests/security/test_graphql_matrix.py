@@ -452,7 +452,7 @@ def test_actor_matrix(client, world, kind, name, actor):
 @pytest.mark.django_db
 def test_preview_token_of_a_form_page_is_not_found_not_internal(client, world):
     """Found by this matrix: a preview token for a form or article page was an INTERNAL error."""
-    from api.preview import preview_token_issue
+    from sites.preview import preview_token_issue
 
     token = preview_token_issue(page=world.form, enterprise=world.a)
     result = call(client, world, ADMIN_A, "query", "pagePreview", {"token": token})
