@@ -10,8 +10,9 @@ an enterprise user gets a scoped version or is refused:
   salespeople) — :func:`tenant_log_entries`, applied to Wagtail's ``viewable_by_user``;
 - the page/form/search listings' owner, "edited by" and site filters: the enterprise's people
   and site only — :func:`scope_page_filters`;
-- reports that count or list across sites, users or workflows: platform staff only, or
-  enterprise-wide roles only — :data:`PLATFORM_ONLY` / :data:`ENTERPRISE_WIDE_ONLY`;
+- reports that count or list across sites, users or workflows, and the admin API's image and
+  document endpoints: platform staff only, or enterprise-wide roles only — :data:`PLATFORM_ONLY`,
+  :data:`PLATFORM_ONLY_PREFIXES` / :data:`ENTERPRISE_WIDE_ONLY`;
 - the page chooser opened on a page outside what the user may choose: 404.
 """
 
@@ -39,6 +40,11 @@ PLATFORM_ONLY = frozenset(
         "workflow_tasks_results",
     )
 )
+#: Wagtail's deliberate error page (/admin/failwhale/ raises to test error reporting).
+ERROR_TEST = "wagtailadmin_error_test"
+#: Wagtail's admin API for images and documents lists every collection's titles (no permission
+#: filter); the admin's own choosers do not use it. Platform staff only.
+PLATFORM_ONLY_PREFIXES = ("wagtailadmin_api:images:", "wagtailadmin_api:documents:")
 #: Reports over the enterprise's whole page tree (who published what): not for salespeople.
 ENTERPRISE_WIDE_ONLY = frozenset({REPORTS + "aging_pages", REPORTS + "aging_pages_results"})
 #: Page chooser URLs that open one page by id.
@@ -173,7 +179,7 @@ class CoreAdminTenancyMiddleware:
         if match is None or user is None or not user.is_authenticated or user.is_superuser:
             return None
         name = match.view_name
-        if name in PLATFORM_ONLY:
+        if name in PLATFORM_ONLY or name == ERROR_TEST or name.startswith(PLATFORM_ONLY_PREFIXES):
             raise PermissionDenied
         if name in ENTERPRISE_WIDE_ONLY and not scope_for_user(user).sees_whole_enterprise:
             raise PermissionDenied

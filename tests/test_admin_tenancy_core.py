@@ -2,8 +2,8 @@
 
 - Hole 3: an enterprise admin posts another enterprise's id on a snippet form.
 - Hole 4: Wagtail's own screens (site history and its export, page-type usage, page chooser,
-  listing filters) show other tenants' titles and usernames; a salesperson sees a colleague's
-  page history.
+  listing filters, the admin API's images and documents) show other tenants' titles and
+  usernames; a salesperson sees a colleague's page history.
 - Hole 12: a duplicate CRM tag answered 500.
 - Crawl: listing rows a salesperson may only read link to a read-only view that opens; the page
   explorer does not offer a history link Wagtail then refuses.
@@ -22,7 +22,7 @@ from crm.models import Tag
 from enterprises.models import Role
 from enterprises.viewsets import EnterpriseScopedViewSetMixin
 from sites.models import MicrositeNavPage
-from tests.factories import make_member
+from tests.factories import make_document, make_image, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +162,17 @@ def test_page_types_usage_is_platform_only(login, admin_b, a_page):
 @pytest.mark.parametrize("name", ["locked_pages", "workflow", "workflow_tasks", "page_types_usage_results"])
 def test_cross_site_reports_are_refused_to_enterprise_users(login, admin_b, name):
     assert login(admin_b).get(reverse(f"wagtailadmin_reports:{name}")).status_code == 403
+
+
+def test_admin_api_images_and_documents_refused_to_enterprise_users(login, admin_b, enterprise_a):
+    """Wagtail's admin API listed every tenant's image and document titles (found by the matrix)."""
+    make_image(enterprise_a, title="ZZQ-A-IMAGE")
+    make_document(enterprise_a, title="ZZQ-A-DOCUMENT")
+    client = login(admin_b)
+    for url in ("/admin/api/main/images/", "/admin/api/main/documents/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert b"ZZQ-A-" not in response.content, url
 
 
 def test_aging_pages_refused_to_salespeople_only(login, admin_a, salesperson_a):

@@ -303,3 +303,112 @@ def test_admin_b_listings_never_show_objects_of_a(client, world):
             assert label not in body, (name, label)
         checked += 1
     assert checked >= 5, "the demo should give listings to check"
+
+
+# --- Wagtail's own admin URLs (issue 18, hole 4) ------------------------------------------------
+#
+# The same resolver walk, for the views Wagtail itself serves under admin/ (pages, reports and their
+# exports, choosers, images, documents, forms, users, workflows…). B's admin and bob act on them,
+# with A's objects where a URL takes arguments; A's page titles and usernames must never reach B,
+# and the site history (and its export) never shows a salesperson a colleague's actions.
+
+CORE_PAGE_PARAMS = {"page_id", "parent_page_id", "page_to_move_id"}
+
+
+def wagtail_core_admin_urls() -> list[tuple[str, str, list[str]]]:
+    """(route, URL name, argument names) of every admin URL whose view is Wagtail's own."""
+    seen, urls = set(), []
+    for route, name, module, params in _walk(get_resolver().url_patterns):
+        if not module.startswith("wagtail.") or not route.startswith("admin/") or name in seen:
+            continue
+        if SNIPPET_NS.match(name):
+            continue  # our snippet viewsets: the matrix above
+        seen.add(name)
+        urls.append((route, name, params))
+    return urls
+
+
+def core_url_kwargs(world: World, name: str, params: list[str]) -> dict | None:
+    """A's page, image or document for the URL's arguments; None when the URL takes another kind."""
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
+    namespace = name.split(":", 1)[0]
+    kwargs = {}
+    for param in params:
+        if param in CORE_PAGE_PARAMS or (
+            param == "pk" and namespace in ("wagtailadmin_pages", "wagtailforms")
+        ):
+            kwargs[param] = world.home.pk if param == "parent_page_id" else world.nav_page.pk
+        elif param == "image_id" or (param == "pk" and namespace.startswith("wagtailimages")):
+            image = get_image_model().objects.filter(collection=world.a.collection).first()
+            if image is None:
+                return None
+            kwargs[param] = image.pk
+        elif param == "document_id" or (param == "pk" and namespace.startswith("wagtaildocs")):
+            document = get_document_model().objects.filter(collection=world.a.collection).first()
+            if document is None:
+                return None
+            kwargs[param] = document.pk
+        else:
+            return None
+    return kwargs
+
+
+def _a_strings(world: World) -> list[re.Pattern]:
+    """What identifies A: its page titles, its people's usernames and its name (whole words)."""
+    titles = [world.a.name, world.home.title, world.nav_page.title, world.article.title, world.form.title]
+    usernames = [world.users[ADMIN_A].username, world.users[SALES_A].username, world.users[SALES_A2].username]
+    return [
+        re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])")
+        for text in dict.fromkeys(titles + usernames)
+        if text
+    ]
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+@pytest.mark.django_db
+def test_wagtail_core_admin_urls_never_show_a_to_b(client, world):
+    """Every Wagtail core admin URL (and listing exports) as B's admin and as bob: no 500, no A title or
+    username for B, and in the site history (and its export) nothing of carol's for bob."""
+    from wagtail.log_actions import log
+
+    admin_a, carol = world.users[ADMIN_A], world.users[SALES_A]
+    for user in (admin_a, carol):
+        log(instance=world.nav_page, action="wagtail.edit", user=user)
+    urls = wagtail_core_admin_urls()
+    assert len(urls) >= 100, "the resolver walk should find Wagtail's admin URLs"
+    a_strings = _a_strings(world)
+    carol_name = re.compile(rf"(?<![\w-]){re.escape(carol.username)}(?![\w-])")
+    checked, skipped, refused, leaks = 0, [], 0, []
+    for _, name, params in urls:
+        kwargs = core_url_kwargs(world, name, params)
+        if kwargs is None:
+            skipped.append(name)
+            continue
+        url = reverse(name, kwargs=kwargs)
+        variants = [url] + ([url + "?export=csv"] if name.startswith("wagtailadmin_reports:") else [])
+        for target in variants:
+            for actor in (ADMIN_B, SALES_A2):
+                response = _as(client, world, actor).get(target)
+                _check_markers(world, actor, target, response)
+                body = _body(response)
+                if actor == ADMIN_B:
+                    leaked = [p.pattern for p in a_strings if p.search(body)]
+                    if leaked:
+                        leaks.append(f"B's admin got {leaked} from {target}")
+                    refused += params != [] and response.status_code in REFUSED
+                elif "site_history" in name and carol_name.search(body):
+                    leaks.append(f"bob got carol's history from {target}")
+                checked += 1
+    print(
+        f"\nWagtail core admin URLs: {len(urls)}, requests {checked}, B refused on A's objects {refused}, "
+        f"skipped (arguments of another kind) {len(skipped)}"
+    )
+    assert not leaks, "\n".join(leaks)
+    assert checked >= 150
