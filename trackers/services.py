@@ -47,6 +47,25 @@ def events_ingest(*, payload: dict, client_ip: str = "", enterprise_key: str | N
 # --- visitors -----------------------------------------------------------------------------
 
 
+FIRST_VISIT_FIELDS = ("first_salesperson_id", "first_target_kind", "first_target_id")
+
+
+def _first_visit_keep(*, source: Visitor, target: Visitor) -> None:
+    """The person's first visit (source salesperson, entry item: POST-3 acquisitions) is the earlier
+    of the two: when the merged device was there first, its entry becomes the person's."""
+    from django.db.models import Min
+
+    firsts = dict(
+        Event.objects.filter(enterprise_id=source.enterprise_id, visitor_id__in=[source.pk, target.pk])
+        .values_list("visitor_id")
+        .annotate(first=Min("occurred_at"))
+        .order_by()
+    )
+    if source.pk in firsts and (target.pk not in firsts or firsts[source.pk] < firsts[target.pk]):
+        entry = Visitor.objects.filter(pk=source.pk).values(*FIRST_VISIT_FIELDS).get()
+        Visitor.objects.filter(pk=target.pk).update(**entry)
+
+
 def visitor_merge(*, source: Visitor, target: Visitor, reason: str = "identified") -> VisitorMerge:
     """Move an anonymous visitor's history to another visitor of the same enterprise (audited)."""
     if source.enterprise_id != target.enterprise_id:
@@ -56,6 +75,7 @@ def visitor_merge(*, source: Visitor, target: Visitor, reason: str = "identified
     if source.is_identified and target.is_identified:
         raise TrackingError("two identified visitors are never merged")
     with transaction.atomic():
+        _first_visit_keep(source=source, target=target)
         event_ids = list(
             Event.objects.filter(enterprise_id=source.enterprise_id, visitor_id=source.pk).values_list(
                 "pk", flat=True
