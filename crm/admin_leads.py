@@ -101,13 +101,13 @@ def lead_tag_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     add, remove = request.POST.get("add", ""), request.POST.get("remove", "")
     tag = tags.filter(pk=int(add or remove)).first() if (add or remove).isdigit() else None
     if tag is None:
-        messages.error(request, "Choose a tag of your enterprise.")
+        messages.error(request, _("Choose a tag of your enterprise."))
     elif add:
         services.lead_tag_add(lead=lead, tag=tag)
-        messages.success(request, f"Tagged “{tag}”.")
+        messages.success(request, _("Tagged “%(tag)s”.") % {"tag": tag})
     else:
         services.lead_tag_remove(lead=lead, tag=tag)
-        messages.success(request, f"Removed “{tag}”.")
+        messages.success(request, _("Removed “%(tag)s”.") % {"tag": tag})
     return redirect("crm_lead_detail", lead_id=lead.pk)
 
 
@@ -158,7 +158,7 @@ def lead_release_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     """
     _scope, lead = _lead_or_404(request, lead_id)
     form = ReasonForm(request.POST or None)
-    title = f"Release {lead} back to the pool"
+    title = _("Release %(lead)s back to the pool") % {"lead": lead}
     if request.method == "POST" and form.is_valid():
         try:
             services.lead_release(lead=lead, reason=form.cleaned_data["reason"])
@@ -175,14 +175,14 @@ def lead_move_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     _scope, lead = _lead_or_404(request, lead_id)
     initial = {"pool": Pool.ELIMINATED if lead.pool != Pool.ELIMINATED else Pool.FOLLOWING}
     form = MoveForm(request.POST or None, initial=initial)
-    title = f"Move {lead}"
+    title = _("Move %(lead)s") % {"lead": lead}
     if request.method == "POST" and form.is_valid():
         pool = form.cleaned_data["pool"]
         return _run(
             request,
             lead,
             lambda: services.lead_move(lead=lead, pool=pool, reason=form.cleaned_data["reason"]),
-            f"Moved to {Pool(pool).label.lower()}.",
+            _("Moved to %(pool)s.") % {"pool": Pool(pool).label},
             form=form,
             action="move",
             title=title,
@@ -193,8 +193,10 @@ def lead_move_view(request: HttpRequest, lead_id: int) -> HttpResponse:
 def lead_convert_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     _scope, lead = _lead_or_404(request, lead_id)
     if request.method == "POST":
-        return _run(request, lead, lambda: services.lead_convert(lead=lead), "Converted to a customer.")
-    return _confirm(request, lead, action="convert", title=f"Convert {lead} to a customer")
+        return _run(request, lead, lambda: services.lead_convert(lead=lead), _("Converted to a customer."))
+    return _confirm(
+        request, lead, action="convert", title=_("Convert %(lead)s to a customer") % {"lead": lead}
+    )
 
 
 def lead_assign_one_view(request: HttpRequest, lead_id: int) -> HttpResponse:
@@ -202,14 +204,14 @@ def lead_assign_one_view(request: HttpRequest, lead_id: int) -> HttpResponse:
     scope, lead = _lead_or_404(request, lead_id)
     _admin_only(scope)
     form = AssignForm(request.POST or None, enterprise_id=lead.enterprise_id)
-    title = f"Assign {lead}"
+    title = _("Assign %(lead)s") % {"lead": lead}
     if request.method == "POST" and form.is_valid():
         salesperson = form.cleaned_data["salesperson"]
         return _run(
             request,
             lead,
             lambda: services.lead_claim(lead=lead, salesperson=salesperson),
-            f"Assigned to {salesperson}.",
+            _("Assigned to %(salesperson)s.") % {"salesperson": salesperson},
             form=form,
             action="assign",
             title=title,
@@ -231,11 +233,19 @@ def lead_merge_view(request: HttpRequest, lead_id: int) -> HttpResponse:
             enterprise=lead.enterprise, phone=lead.phone, dry_run=False, actor=request.user
         )
         merged_count = len(result.merged_ids)
-        messages.success(request, f"Merged {merged_count} leads into this one; audit entry written.")
+        messages.success(
+            request, _("Merged %(count)s leads into this one; audit entry written.") % {"count": merged_count}
+        )
         return redirect("crm_lead_detail", lead_id=result.target_id)
     if request.method == "POST":
         messages.error(request, preview.error)
-    return _confirm(request, lead, action="merge", title=f"Merge leads with phone {lead.phone}", extra=extra)
+    return _confirm(
+        request,
+        lead,
+        action="merge",
+        title=_("Merge leads with phone %(phone)s") % {"phone": lead.phone},
+        extra=extra,
+    )
 
 
 # ---- collisions (admins) ----------------------------------------------------------------------
@@ -283,6 +293,10 @@ def collision_resolve_view(request: HttpRequest, collision_id: int, keep_id: int
                 % {"lead": keep, "owner": keep.salesperson},
             )
             return redirect("crm_collisions")
-        messages.success(request, f"Kept {keep}; {loser} is back in the pool (cooling down).")
+        messages.success(
+            request,
+            _("Kept %(kept)s; %(other)s is back in the pool (cooling down).")
+            % {"kept": keep, "other": loser},
+        )
         return redirect("crm_collisions")
     return render(request, "crm/collision_resolve.html", context)

@@ -54,7 +54,7 @@ def _notify(
 def lead_assign(*, lead: Lead, salesperson: Salesperson, now: dt.datetime | None = None) -> Lead:
     """Hand a lead to a salesperson of its enterprise; it moves to ``following``."""
     if salesperson.enterprise_id != lead.enterprise_id:
-        raise CrmError("FORBIDDEN", "Salesperson of another enterprise.")
+        raise CrmError("FORBIDDEN", gettext("Salesperson of another enterprise."))
     now = now or timezone.now()
     lead.salesperson = salesperson
     lead.pool = Pool.FOLLOWING
@@ -67,7 +67,7 @@ def lead_assign(*, lead: Lead, salesperson: Salesperson, now: dt.datetime | None
 def leads_assign_round_robin(*, leads: list[Lead], salespeople: list[Salesperson]) -> dict[int, int]:
     """Deal leads out in turn so counts differ by at most one; returns lead id -> salesperson id."""
     if not salespeople:
-        raise CrmError("VALIDATION", "Choose at least one salesperson.")
+        raise CrmError("VALIDATION", gettext("Choose at least one salesperson."))
     result = {}
     with transaction.atomic():
         for n, lead in enumerate(leads):
@@ -80,7 +80,7 @@ def leads_assign_round_robin(*, leads: list[Lead], salespeople: list[Salesperson
 def leads_assign_least_busy(*, leads: list[Lead], salespeople: list[Salesperson]) -> dict[int, int]:
     """Give each lead to whoever follows the fewest leads right now (ties by id)."""
     if not salespeople:
-        raise CrmError("VALIDATION", "Choose at least one salesperson.")
+        raise CrmError("VALIDATION", gettext("Choose at least one salesperson."))
     load = Counter(
         dict(
             Lead.objects.filter(salesperson__in=salespeople, pool=Pool.FOLLOWING)
@@ -115,9 +115,9 @@ def lead_release(*, lead: Lead, reason: str = "") -> Lead:
 def lead_move(*, lead: Lead, pool: str, reason: str) -> Lead:
     """Move between following and eliminated (CRM-3); a reason is required."""
     if pool not in (Pool.FOLLOWING, Pool.ELIMINATED):
-        raise CrmError("VALIDATION", "Customers move between following and eliminated only.")
+        raise CrmError("VALIDATION", gettext("Customers move between following and eliminated only."))
     if not reason.strip():
-        raise CrmError("VALIDATION", "Give a reason.")
+        raise CrmError("VALIDATION", gettext("Give a reason."))
     lead.pool = pool
     lead.pool_reason = reason.strip()[:200]
     lead.save(update_fields=["pool", "pool_reason", "updated_at"])
@@ -135,7 +135,7 @@ def lead_convert(*, lead: Lead) -> Lead:
 def lead_tag_add(*, lead: Lead, tag: Tag) -> None:
     """Tag a lead by hand (CRM-5); the tag must belong to the lead's enterprise."""
     if tag.enterprise_id != lead.enterprise_id:
-        raise CrmError("FORBIDDEN", "Tag of another enterprise.")
+        raise CrmError("FORBIDDEN", gettext("Tag of another enterprise."))
     lead.tags.add(tag)
 
 
@@ -309,7 +309,7 @@ def collision_resolve(*, collision: Collision, keep: Lead, now: dt.datetime | No
         collision.save(update_fields=["resolved_at", "resolution"])
         return collision
     if keep.pk not in (collision.lead_id, collision.other_lead_id):
-        raise CrmError("VALIDATION", "Keep one of the two colliding leads.")
+        raise CrmError("VALIDATION", gettext("Keep one of the two colliding leads."))
     loser = collision.other_lead if keep.pk == collision.lead_id else collision.lead
     if (
         loser.protected_until
@@ -318,7 +318,7 @@ def collision_resolve(*, collision: Collision, keep: Lead, now: dt.datetime | No
             keep.protected_until and keep.protected_until > now and keep.assigned_at <= loser.assigned_at
         )
     ):
-        raise CrmError("FORBIDDEN", "The other lead is still protected.")
+        raise CrmError("FORBIDDEN", gettext("The other lead is still protected."))
     with transaction.atomic():
         loser.pool_reason = f"collision lost to {keep.salesperson}"[:200]
         loser.salesperson = None
@@ -335,9 +335,9 @@ def lead_claim(*, lead: Lead, salesperson: Salesperson, now: dt.datetime | None 
     """A salesperson takes an unowned lead from the pool, unless it is cooling down."""
     now = now or timezone.now()
     if lead.salesperson_id is not None:
-        raise CrmError("FORBIDDEN", "This lead is already followed.")
+        raise CrmError("FORBIDDEN", gettext("This lead is already followed."))
     if lead.protected_until and lead.protected_until > now:
-        raise CrmError("FORBIDDEN", "This lead is cooling down; try again later.")
+        raise CrmError("FORBIDDEN", gettext("This lead is cooling down; try again later."))
     return lead_assign(lead=lead, salesperson=salesperson, now=now)
 
 
@@ -422,11 +422,11 @@ def lead_add_visitor(*, visitor, pool: str, salesperson: Salesperson | None) -> 
     keeps its lead and owner; an unowned one only moves to the chosen pool.
     """
     if pool not in POOLS_FOR_VISITORS:
-        raise CrmError("VALIDATION", "Choose the potential, to-assign or following pool.")
+        raise CrmError("VALIDATION", gettext("Choose the potential, to-assign or following pool."))
     if salesperson is not None and salesperson.enterprise_id != visitor.enterprise_id:
-        raise CrmError("FORBIDDEN", "Visitor of another enterprise.")
+        raise CrmError("FORBIDDEN", gettext("Visitor of another enterprise."))
     if pool == Pool.FOLLOWING and salesperson is None:
-        raise CrmError("VALIDATION", "Choose who follows this lead.")
+        raise CrmError("VALIDATION", gettext("Choose who follows this lead."))
     enterprise = Enterprise.objects.get(pk=visitor.enterprise_id)
     with transaction.atomic():
         lead = Lead.objects.select_for_update().filter(enterprise=enterprise, visitor=visitor).first()
@@ -602,9 +602,9 @@ def followup_create(
 ) -> FollowUp:
     """Record a follow-up; a reminder is queued for ``next_at`` (eta) after commit."""
     if not content.strip():
-        raise CrmError("VALIDATION", "Write what happened.")
+        raise CrmError("VALIDATION", gettext("Write what happened."))
     if status not in FollowUp.Status.values:
-        raise CrmError("VALIDATION", "Unknown status.")
+        raise CrmError("VALIDATION", gettext("Unknown status."))
     followup = FollowUp.objects.create(
         enterprise_id=lead.enterprise_id,
         lead=lead,
@@ -671,11 +671,11 @@ def task_issue(
 ) -> list[Task]:
     """One task row per assignee (TASK-1); ``lead`` is optional ("no customer")."""
     if not title.strip():
-        raise CrmError("VALIDATION", "Give the task a title.")
+        raise CrmError("VALIDATION", gettext("Give the task a title."))
     if any(a.enterprise_id != enterprise.pk for a in assignees) or (
         lead and lead.enterprise_id != enterprise.pk
     ):
-        raise CrmError("FORBIDDEN", "Assignees and customer must belong to the enterprise.")
+        raise CrmError("FORBIDDEN", gettext("Assignees and customer must belong to the enterprise."))
     return [
         Task.objects.create(
             enterprise=enterprise,
@@ -886,15 +886,15 @@ def leads_import(
     try:
         rows = _rows(filename, content)
     except Exception:  # noqa: BLE001 - a corrupt file is a user error, not a crash
-        return 0, [{"row": 0, "field": "file", "message": "Cannot read this file (CSV or XLSX)."}]
+        return 0, [{"row": 0, "field": "file", "message": gettext("Cannot read this file (CSV or XLSX).")}]
     if not rows:
-        return 0, [{"row": 0, "field": "file", "message": "The file is empty."}]
+        return 0, [{"row": 0, "field": "file", "message": gettext("The file is empty.")}]
     header = [h.lower() for h in rows[0]]
     mapping = {f: ((mapping or {}).get(f) or f).lower() for f in IMPORT_FIELDS}
     columns = {f: header.index(mapping[f]) for f in IMPORT_FIELDS if mapping[f] in header}
     errors: list[dict] = []
     if "phone" not in columns and "unionid" not in columns:
-        return 0, [{"row": 1, "field": "phone", "message": "Map a phone or unionid column."}]
+        return 0, [{"row": 1, "field": "phone", "message": gettext("Map a phone or unionid column.")}]
     body = [r for r in rows[1:] if any(r)]
     if job is not None:
         ImportJob.objects.filter(pk=job.pk).update(total=len(body), status=ImportJob.Status.RUNNING)
@@ -907,17 +907,27 @@ def leads_import(
         record = {f: (row[i] if i < len(row) else "") for f, i in columns.items()}
         phone = record.get("phone", "").replace(" ", "").replace("-", "")
         if phone and not (phone.lstrip("+").isdigit() and 5 <= len(phone) <= 20):
-            errors.append({"row": n, "field": "phone", "message": f"Not a phone number: {phone[:30]}"})
+            errors.append(
+                {
+                    "row": n,
+                    "field": "phone",
+                    "message": gettext("Not a phone number: %(value)s") % {"value": phone[:30]},
+                }
+            )
         if not phone and not record.get("unionid"):
-            errors.append({"row": n, "field": "phone", "message": "Phone or unionid is required."})
+            errors.append({"row": n, "field": "phone", "message": gettext("Phone or unionid is required.")})
         if phone and phone in seen_phones:
-            errors.append({"row": n, "field": "phone", "message": "Duplicate phone in the file."})
+            errors.append({"row": n, "field": "phone", "message": gettext("Duplicate phone in the file.")})
         unionid = record.get("unionid", "")
         if unionid and unionid in seen_unionids:
-            errors.append({"row": n, "field": "unionid", "message": "Duplicate unionid in the file."})
+            errors.append(
+                {"row": n, "field": "unionid", "message": gettext("Duplicate unionid in the file.")}
+            )
         seen_unionids.add(unionid)
         if len(record.get("name", "")) > 80:
-            errors.append({"row": n, "field": "name", "message": "Name is longer than 80 characters."})
+            errors.append(
+                {"row": n, "field": "name", "message": gettext("Name is longer than 80 characters.")}
+            )
         seen_phones.add(phone)
         record["phone"] = phone
         records.append(record)

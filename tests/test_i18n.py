@@ -279,3 +279,31 @@ def test_lead_list_shows_mainland_numbers_grouped(login, admin_a, enterprise_a):
     Lead.objects.create(enterprise=enterprise_a, name="李雷", phone="13800138000")
     html = login(admin_a).get("/admin/snippets/crm/lead/").content.decode()
     assert "138 0013 8000" in html and "13800138000" not in html
+
+
+# -- CRM: import errors and refusals in the user's language --
+
+
+@pytest.mark.django_db
+def test_lead_import_errors_are_chinese(enterprise_a):
+    from crm.services import leads_import
+
+    content = "name,phone\n李雷,abc\n韩梅梅,\n".encode()
+    with translation.override("zh-hans"):
+        count, errors = leads_import(enterprise=enterprise_a, filename="leads.csv", content=content)
+    assert count == 0
+    assert [(e["row"], e["message"]) for e in errors] == [
+        (2, "不是有效的手机号：abc"),
+        (3, "手机号或 unionid 必填其一。"),
+    ]
+
+
+@pytest.mark.django_db
+def test_crm_refusal_is_chinese(enterprise_a):
+    from crm.models import Lead, Pool
+    from crm.services import CrmError, lead_move
+
+    lead = Lead.objects.create(enterprise=enterprise_a, name="李雷")
+    with translation.override("zh-hans"), pytest.raises(CrmError) as refused:
+        lead_move(lead=lead, pool=Pool.ELIMINATED, reason=" ")
+    assert str(refused.value) == "请填写原因。"
