@@ -287,13 +287,13 @@ def test_a_batch_queued_three_times_and_drained_is_stored_once(salesperson_a, se
 
 
 def test_a_drain_that_stops_early_schedules_the_rest(salesperson_a, settings, monkeypatch):
-    from trackers import tasks
+    from trackers import store, tasks
     from trackers.queue import DRAIN_PENDING_KEY, redis_client
 
     if not settings.REDIS_URL:
         pytest.skip("the queue needs Redis")
     # given 5 queued messages, a drain reading 2 per transaction and allowed one round only
-    monkeypatch.setattr(tasks, "DRAIN_CHUNK", 2)
+    monkeypatch.setattr(store, "DRAIN_CHUNK", 2)
     redis_client().rpush(
         QUEUE_KEY, *[json.dumps(_message(salesperson_a, _rows(f"early{n}", 3))) for n in range(5)]
     )
