@@ -31,7 +31,7 @@ def test_form_sent_during_a_database_outage_keeps_the_input(
         enterprise=enterprise_a,
         title="预约演示",
         fields=[
-            {"label": "姓名", "field_type": "text", "required": True},
+            {"label": "姓名", "field_type": "singleline", "required": True},
             {"label": "手机", "field_type": "phone", "required": True},
         ],
     )
