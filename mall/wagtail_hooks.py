@@ -84,7 +84,8 @@ def feed_import_view(request):
     """An uploaded feed file is imported at once; the feed URL is fetched by a Celery task and this
     page shows the status of recent fetches (refreshing while one runs)."""
     connection = _connection_for(request)
-    form = FeedUploadForm(request.POST or None, request.FILES or None)
+    # bound on every POST: a POST with no file (fetch the URL) has an empty body besides the token
+    form = FeedUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("feed")
