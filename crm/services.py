@@ -546,6 +546,8 @@ def leads_follow_merge(*, merge, **_) -> Lead | None:
         if not leads:
             return None
         Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(visitor_id=merge.target_id)
+        for lead in leads:  # the rows in hand too: saving the kept one must not point it back
+            lead.visitor_id = merge.target_id
         keep, rest = leads[0], leads[1:]
         owners = {lead.salesperson_id for lead in leads if lead.salesperson_id}
         if len(owners) > 1:

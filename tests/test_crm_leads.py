@@ -341,3 +341,31 @@ def test_merged_visitor_lead_follows_to_the_person_and_its_timeline_shows_events
     # and its timeline shows the device's events
     timeline = visitor_timeline(scope=scope_for_user(admin_a), visitor=lead.visitor)
     assert {entry.type for entry in timeline} >= {"open", "heartbeat"}
+
+
+def test_device_lead_older_than_the_person_lead_follows_the_merge_to_the_person(enterprise_a, salesperson_a):
+    """Truth test seeds 3 and 5: the merged device's lead is the older one (kept), yet it must end
+    on the surviving visitor, not on the merged device row."""
+    from cms.leadforms.services import form_submit
+    from trackers.services import visitor_identify
+
+    page, answers = _quote_form(enterprise_a)
+    # given an anonymous H5 device that asked A for a quote (A's lead, on that device's row)
+    first = visitor_identify(enterprise=enterprise_a, device_id="device-older-1")
+    assert form_submit(
+        form_page=page, data=answers("韩梅梅", "13700137000"), visitor=first, salesperson=salesperson_a
+    ).ok
+    # when the person logs in on another device first (that row becomes the person, with its own lead)
+    person = visitor_identify(enterprise=enterprise_a, unionid="u-older", device_id="device-older-2")
+    assert Lead.objects.count() == 2
+    # and then on the first device (merged into the person: the two leads become one)
+    assert visitor_identify(enterprise=enterprise_a, unionid="u-older", device_id="device-older-1") == person
+    # then one lead remains, A's, with the phone and the unionid, on the person's visitor row
+    lead = Lead.objects.get()
+    assert (lead.visitor_id, lead.salesperson, lead.unionid, lead.phone, lead.name) == (
+        person.pk,
+        salesperson_a,
+        "u-older",
+        "13700137000",
+        "韩梅梅",
+    )
