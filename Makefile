@@ -10,9 +10,11 @@ run:
 test:
 	scripts/bootstrap.sh test
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=cms.settings.production SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
 		ALLOWED_HOSTS=example.com .venv/bin/python manage.py check --deploy --fail-level WARNING
 	scripts/test.sh $(PYTEST_ARGS)
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .

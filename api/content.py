@@ -122,8 +122,11 @@ def request_visitor(enterprise: Enterprise, visitor_token: str | None) -> Visito
 
 def live_form(enterprise: Enterprise, form_id) -> LeadFormPage:
     form = (
-        LeadFormPage.objects.live().filter(pk=_int_id(form_id))
-        .descendant_of(enterprise.site.root_page).select_related("header_image").first()
+        LeadFormPage.objects.live()
+        .filter(pk=_int_id(form_id))
+        .descendant_of(enterprise.site.root_page)
+        .select_related("header_image")
+        .first()
     )
     if form is None:
         raise not_found(gettext("Form not found."))
@@ -375,8 +378,16 @@ class ComponentBlock(graphene.Union):
 
     class Meta:
         types = (
-            CarouselBlockType, TitleBarBlockType, DividerBlockType, RichTextBlockType, ImageBlockType,
-            VideoBlockType, ArticleListBlockType, FileBlockType, FormBlockType, ProductListBlockType,
+            CarouselBlockType,
+            TitleBarBlockType,
+            DividerBlockType,
+            RichTextBlockType,
+            ImageBlockType,
+            VideoBlockType,
+            ArticleListBlockType,
+            FileBlockType,
+            FormBlockType,
+            ProductListBlockType,
             ContactBlockType,
         )
 
@@ -557,8 +568,13 @@ class StreamContext:
             url = safe_url(value.get("url"))  # stored outside the admin form: javascript: etc. dropped
             return LinkType(kind=kind, url=url) if url else None
         pk = _pk(value.get(kind))
-        target = {"page": self.page, "article": self.article, "form": self.form,
-                  "product": self.product, "file": self.file}[kind](pk)
+        target = {
+            "page": self.page,
+            "article": self.article,
+            "form": self.form,
+            "product": self.product,
+            "file": self.file,
+        }[kind](pk)
         return LinkType(kind=kind, target_id=pk) if target is not None else None
 
     def rich_text(self, html) -> str:
@@ -595,9 +611,13 @@ def stream_prepare(ctx: StreamContext, children: list[dict]) -> None:
     ctx.products.load()
     ctx.files.load()
     shown = [
-        {"page": ctx.pages.loaded.get(("id", pk)), "product": ctx.products.loaded.get(pk),
-         "file": ctx.files.loaded.get(pk)}[kind]
-        for kind, pk in refs.shown if pk
+        {
+            "page": ctx.pages.loaded.get(("id", pk)),
+            "product": ctx.products.loaded.get(pk),
+            "file": ctx.files.loaded.get(pk),
+        }[kind]
+        for kind, pk in refs.shown
+        if pk
     ]
     for category, count in refs.latest:
         shown += ctx.pages.loaded.get(("latest", ctx.enterprise_id, category, count)) or []
@@ -611,36 +631,57 @@ def _block(ctx: StreamContext, child: dict):
     name, value, block_id = child["type"], _value(child), child.get("id")
     if name == "carousel":
         slides = [
-            {"image": ctx.image(_pk(s.get("image"))), "caption": s.get("caption"),
-             "link": ctx.link(s.get("link"))}
-            for s in _items(value.get("slides")) if isinstance(s, dict)
+            {
+                "image": ctx.image(_pk(s.get("image"))),
+                "caption": s.get("caption"),
+                "link": ctx.link(s.get("link")),
+            }
+            for s in _items(value.get("slides"))
+            if isinstance(s, dict)
         ]
-        return CarouselBlockType(id=block_id, slides=slides,
-                                 autoplay_seconds=value.get("autoplay_seconds", 4))
+        return CarouselBlockType(
+            id=block_id, slides=slides, autoplay_seconds=value.get("autoplay_seconds", 4)
+        )
     if name == "title_bar":
-        return TitleBarBlockType(id=block_id, title=value.get("title"), subtitle=value.get("subtitle"),
-                                 more_link=ctx.link(value.get("more_link")))
+        return TitleBarBlockType(
+            id=block_id,
+            title=value.get("title"),
+            subtitle=value.get("subtitle"),
+            more_link=ctx.link(value.get("more_link")),
+        )
     if name == "divider":
         return DividerBlockType(id=block_id, style=value.get("style", "line"), height=value.get("height", 16))
     if name == "rich_text":
         return RichTextBlockType(id=block_id, html=ctx.rich_text(child.get("value")))
     if name == "image":
-        return ImageBlockType(id=block_id, image=ctx.image(_pk(value.get("image"))),
-                              caption=value.get("caption"),
-                              link=ctx.link(value.get("link")))
+        return ImageBlockType(
+            id=block_id,
+            image=ctx.image(_pk(value.get("image"))),
+            caption=value.get("caption"),
+            link=ctx.link(value.get("link")),
+        )
     if name == "video":
-        return VideoBlockType(id=block_id, url=safe_url(value.get("url")), title=value.get("title"),
-                              poster=ctx.image(_pk(value.get("poster"))))
+        return VideoBlockType(
+            id=block_id,
+            url=safe_url(value.get("url")),
+            title=value.get("title"),
+            poster=ctx.image(_pk(value.get("poster"))),
+        )
     if name == "articles":
         chosen = [_pk(a) for a in _items(value.get("articles"))]
         if any(chosen):
             articles = [a for a in (ctx.article(pk) for pk in chosen) if a is not None]
         else:
-            key = ("latest", ctx.enterprise_id, _pk(value.get("category")) or 0,
-                   _pk(value.get("latest_count")) or 5)
+            key = (
+                "latest",
+                ctx.enterprise_id,
+                _pk(value.get("category")) or 0,
+                _pk(value.get("latest_count")) or 5,
+            )
             articles = ctx.pages.get(key) or []
-        return ArticleListBlockType(id=block_id, title=value.get("title"), layout=value.get("layout", "list"),
-                                    articles=articles)
+        return ArticleListBlockType(
+            id=block_id, title=value.get("title"), layout=value.get("layout", "list"), articles=articles
+        )
     if name == "file":
         file = ctx.file(_pk(value.get("file")))
         return FileBlockType(id=block_id, title=value.get("title") or (file.title if file else ""), file=file)
@@ -648,11 +689,13 @@ def _block(ctx: StreamContext, child: dict):
         return FormBlockType(id=block_id, title=value.get("title"), form=ctx.form(_pk(value.get("form"))))
     if name == "products":
         products = [p for p in (ctx.product(_pk(v)) for v in _items(value.get("products"))) if p is not None]
-        return ProductListBlockType(id=block_id, title=value.get("title"), layout=value.get("layout", "list"),
-                                    products=products)
+        return ProductListBlockType(
+            id=block_id, title=value.get("title"), layout=value.get("layout", "list"), products=products
+        )
     if name == "contact":
-        return ContactBlockType(id=block_id, label=value.get("label"), action=value.get("action"),
-                                style=value.get("style"))
+        return ContactBlockType(
+            id=block_id, label=value.get("label"), action=value.get("action"), style=value.get("style")
+        )
     return None
 
 
@@ -705,10 +748,15 @@ def page_prepare(info, enterprise: Enterprise, page, *, with_nav: bool = False) 
         stream_prepare(StreamContext(info, enterprise), _raw_children(page.body))
     pages.load()
     salesperson = getattr(page, "_share_salesperson", None)
-    want_images(info, [
-        getattr(page, "logo_id", None), getattr(page, "icon_id", None),
-        salesperson.avatar_id if salesperson is not None else None,
-    ] + [p.icon_id for p in pages.loaded.get(("nav", page.path)) or []])
+    want_images(
+        info,
+        [
+            getattr(page, "logo_id", None),
+            getattr(page, "icon_id", None),
+            salesperson.avatar_id if salesperson is not None else None,
+        ]
+        + [p.icon_id for p in pages.loaded.get(("nav", page.path)) or []],
+    )
 
 
 # --- microsite ------------------------------------------------------------------------------
@@ -789,14 +837,21 @@ class ArticleType(graphene.ObjectType):
         for items in (view.recommended, view.more_articles, view.products):
             with_covers(info, items)
         return ArticleType(
-            id=article.pk, title=article.title, summary=article.summary, author=article.author,
-            cover=article.cover, date=date,
+            id=article.pk,
+            title=article.title,
+            summary=article.summary,
+            author=article.author,
+            cover=article.cover,
+            date=date,
             body=stream_blocks(info, info.context._enterprise, article.body),
             contact_position=view.contact_position,
             salesperson=view.salesperson if view.contact_position else None,
-            recommended=view.recommended, more_articles=view.more_articles, products=view.products,
-            modules=ArticleModulesType(**{k: v for k, v in view.modules.items()
-                                          if k in ArticleModulesType._meta.fields}),
+            recommended=view.recommended,
+            more_articles=view.more_articles,
+            products=view.products,
+            modules=ArticleModulesType(
+                **{k: v for k, v in view.modules.items() if k in ArticleModulesType._meta.fields}
+            ),
         )
 
 
@@ -951,8 +1006,12 @@ class ContentQueries(graphene.ObjectType):
         if not isinstance(home, MicrositeHomePage) or not (home.live and home.is_on_shelf):
             # the rule of sites.selectors.microsite_for
             raise not_found(gettext("The microsite is not available."))
-        if (not isinstance(page, MicrositeNavPage) or not page.live or page.depth != home.depth + 1
-                or not page.path.startswith(home.path)):
+        if (
+            not isinstance(page, MicrositeNavPage)
+            or not page.live
+            or page.depth != home.depth + 1
+            or not page.path.startswith(home.path)
+        ):
             raise not_found(gettext("Page not found."))
         page_prepare(info, enterprise, page)
         return page
@@ -983,8 +1042,9 @@ class ContentQueries(graphene.ObjectType):
         page = with_covers(info, rows[:first])
         return ArticleConnection(
             edges=[ArticleEdge(cursor=_cursor(a), node=a) for a in page],
-            page_info=PageInfoType(has_next_page=len(rows) > first,
-                                   end_cursor=_cursor(page[-1]) if page else None),
+            page_info=PageInfoType(
+                has_next_page=len(rows) > first, end_cursor=_cursor(page[-1]) if page else None
+            ),
         )
 
     def resolve_card(root, info, share_token=None, salesperson_id=None):
@@ -995,15 +1055,20 @@ class ContentQueries(graphene.ObjectType):
             raise not_found(gettext("Card not found."))
         card = effective.card
         return CardType(
-            id=card.pk, name=card.name, title=card.title, photo=card.photo,
+            id=card.pk,
+            name=card.name,
+            title=card.title,
+            photo=card.photo,
             modules=[_card_module(info, enterprise.pk, m) for m in effective.modules],
         )
 
     def resolve_product(root, info, id):
         enterprise = request_enterprise(info)
-        product = Product.objects.filter(
-            pk=_int_id(id), enterprise=enterprise, is_active=True
-        ).select_related("cover").first()
+        product = (
+            Product.objects.filter(pk=_int_id(id), enterprise=enterprise, is_active=True)
+            .select_related("cover")
+            .first()
+        )
         if product is None:
             raise not_found(gettext("Product not found."))
         return product
@@ -1027,7 +1092,9 @@ class ContentQueries(graphene.ObjectType):
         salesperson_id = _share_salesperson_id(info, enterprise, share_token)
         file = (
             files_readable(enterprise=enterprise, salesperson_id=salesperson_id)
-            .select_related("document", "image").filter(pk=_int_id(id)).first()
+            .select_related("document", "image")
+            .filter(pk=_int_id(id))
+            .first()
         )
         if file is None:
             raise not_found(gettext("File not found."))
@@ -1039,7 +1106,8 @@ class ContentQueries(graphene.ObjectType):
         salesperson_id = _share_salesperson_id(info, enterprise, share_token)
         files = (
             files_readable(enterprise=enterprise, salesperson_id=salesperson_id)
-            .select_related("document", "image").order_by("-created_at")
+            .select_related("document", "image")
+            .order_by("-created_at")
         )
         if search and search.strip():
             files = files.filter(substring_q(["title", "description"], search[:100]))
@@ -1101,9 +1169,11 @@ class LikeCardTag(graphene.Mutation):
         if visitor is None:
             raise api_error(gettext("Visitor not found."), FORBIDDEN)
         throttle(info, "like_card_tag", device=f"v{visitor.pk}")
-        tag = CardTag.objects.filter(
-            pk=_int_id(tag_id), card__enterprise=enterprise, card__is_published=True
-        ).select_related("card").first()
+        tag = (
+            CardTag.objects.filter(pk=_int_id(tag_id), card__enterprise=enterprise, card__is_published=True)
+            .select_related("card")
+            .first()
+        )
         if tag is None:
             raise not_found(gettext("Tag not found."))
         liked, likes = card_tag_like(tag=tag, visitor=visitor)

@@ -22,7 +22,6 @@ from trackers.share import share_token_make, share_url_for_token
 MAX_LIMIT = 200
 
 
-
 def _scope(info):
     user = info.context.user
     if not getattr(user, "is_authenticated", False):

@@ -22,7 +22,6 @@ from .core.throttle import throttle
 VISITOR_TOKEN_HEADER = "HTTP_X_VISITOR_TOKEN"
 
 
-
 def _service_error(error: services.WeChatServiceError) -> GraphQLError:
     return api_error(str(error), error.code)
 

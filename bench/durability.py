@@ -45,11 +45,17 @@ def tenant_create(label: str) -> tuple[int, str]:
     from trackers.share import share_token_make
 
     enterprise = enterprise_create(name=f"Durability {label}", slug=f"durability-{label}")
-    member = member_add(enterprise=enterprise, username=f"durability-{label}", role=Role.SALESPERSON,
-                        password=uuid.uuid4().hex, display_name="Durability bench")
+    member = member_add(
+        enterprise=enterprise,
+        username=f"durability-{label}",
+        role=Role.SALESPERSON,
+        password=uuid.uuid4().hex,
+        display_name="Durability bench",
+    )
     salesperson = member.salesperson
-    token = share_token_make(enterprise_id=enterprise.pk, salesperson_id=salesperson.pk, kind="article",
-                             target_id=5)
+    token = share_token_make(
+        enterprise_id=enterprise.pk, salesperson_id=salesperson.pk, kind="article", target_id=5
+    )
     return enterprise.pk, token
 
 
@@ -62,18 +68,27 @@ def stored_figures(enterprise_id: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*), count(DISTINCT event_id), coalesce(sum(seconds), 0) "
-            "FROM trackers_event WHERE enterprise_id = %s", [enterprise_id])
+            "FROM trackers_event WHERE enterprise_id = %s",
+            [enterprise_id],
+        )
         rows, distinct, seconds = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM trackers_eventkey WHERE enterprise_id = %s", [enterprise_id])
         keys = cursor.fetchone()[0]
         cursor.execute("SELECT event_id FROM trackers_event WHERE enterprise_id = %s", [enterprise_id])
         ids = {row[0] for row in cursor.fetchall()}
     return {
-        "rows": rows, "distinct": distinct, "keys": keys, "event_seconds": int(seconds), "ids": ids,
-        "rollup_read_seconds": int(ContentDailyStat.objects.filter(enterprise_id=enterprise_id)
-                                   .aggregate(s=Sum("read_seconds"))["s"] or 0),
-        "visitor_read_seconds": int(Visitor.objects.filter(enterprise_id=enterprise_id)
-                                    .aggregate(s=Sum("read_seconds"))["s"] or 0),
+        "rows": rows,
+        "distinct": distinct,
+        "keys": keys,
+        "event_seconds": int(seconds),
+        "ids": ids,
+        "rollup_read_seconds": int(
+            ContentDailyStat.objects.filter(enterprise_id=enterprise_id).aggregate(s=Sum("read_seconds"))["s"]
+            or 0
+        ),
+        "visitor_read_seconds": int(
+            Visitor.objects.filter(enterprise_id=enterprise_id).aggregate(s=Sum("read_seconds"))["s"] or 0
+        ),
     }
 
 
@@ -84,17 +99,33 @@ def _drain_transaction_open() -> str | None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE %s "
-            "AND xact_start IS NOT NULL AND state <> 'idle' LIMIT 1", [WORKER_APP_NAME + "-%"])
+            "AND xact_start IS NOT NULL AND state <> 'idle' LIMIT 1",
+            [WORKER_APP_NAME + "-%"],
+        )
         row = cursor.fetchone()
         return row[0] if row else None
 
 
-def run(*, database_url: str, events: int = 100_000, batch: int = 50, replays: int = 3, kills: int = 20,
-        redis_restarts: int = 1, produce_seconds: float = 150.0, redis_crash: bool = True,
-        appendfsync: str = "everysec", senders: int = 8, drain_workers: int = 2,
-        server_workers: int = 2, beat_seconds: float = 2.0,
-        drain_timeout: float = 300.0, kill_wait: float = 60.0, workdir: Path | None = None,
-        log=print) -> dict:
+def run(
+    *,
+    database_url: str,
+    events: int = 100_000,
+    batch: int = 50,
+    replays: int = 3,
+    kills: int = 20,
+    redis_restarts: int = 1,
+    produce_seconds: float = 150.0,
+    redis_crash: bool = True,
+    appendfsync: str = "everysec",
+    senders: int = 8,
+    drain_workers: int = 2,
+    server_workers: int = 2,
+    beat_seconds: float = 2.0,
+    drain_timeout: float = 300.0,
+    kill_wait: float = 60.0,
+    workdir: Path | None = None,
+    log=print,
+) -> dict:
     """Run the whole experiment against ``database_url`` (migrated); returns the figures."""
     import requests
     from celery import Celery
@@ -106,8 +137,11 @@ def run(*, database_url: str, events: int = 100_000, batch: int = 50, replays: i
     enterprise_id, token = tenant_create(label)
     redis_server = RedisServer(workdir / "redis", appendfsync=appendfsync).start()
     sep = "&" if "?" in database_url else "?"
-    extra = {"TRACKING_RATE_LIMIT_REQUESTS": "0", "TRACKING_RATE_LIMIT_IP_REQUESTS": "0",
-             "TRACKING_DRAIN_LOCK_SECONDS": "3"}
+    extra = {
+        "TRACKING_RATE_LIMIT_REQUESTS": "0",
+        "TRACKING_RATE_LIMIT_IP_REQUESTS": "0",
+        "TRACKING_DRAIN_LOCK_SECONDS": "3",
+    }
     server_env = django_env(database_url=database_url, redis_url=redis_server.url, extra=extra)
     workers: dict[str, object] = {}
     started_workers = [0]
@@ -116,8 +150,11 @@ def run(*, database_url: str, events: int = 100_000, batch: int = 50, replays: i
         """One more drain worker, with its own database application name (to know whom to kill)."""
         started_workers[0] += 1
         name = f"{WORKER_APP_NAME}-{started_workers[0]}"
-        env = django_env(database_url=f"{database_url}{sep}application_name={name}",
-                         redis_url=redis_server.url, extra=extra)
+        env = django_env(
+            database_url=f"{database_url}{sep}application_name={name}",
+            redis_url=redis_server.url,
+            extra=extra,
+        )
         workers[name] = start_worker(env, log=workdir / "worker.log")
 
     for _ in range(drain_workers):
@@ -137,10 +174,18 @@ def run(*, database_url: str, events: int = 100_000, batch: int = 50, replays: i
         for n in range(index, min(index + batch, events)):
             seconds = 1 + n % 20
             seconds_sent += seconds
-            rows.append({"id": f"{label}-{n}", "type": "heartbeat", "ts": now_ms - (events - n),
-                         "seconds": seconds, "scroll": n % 100})
-        payloads.append(json.dumps({"token": token, "device": f"dev-{label}-{len(payloads) % 300:04d}",
-                                    "events": rows}))
+            rows.append(
+                {
+                    "id": f"{label}-{n}",
+                    "type": "heartbeat",
+                    "ts": now_ms - (events - n),
+                    "seconds": seconds,
+                    "scroll": n % 100,
+                }
+            )
+        payloads.append(
+            json.dumps({"token": token, "device": f"dev-{label}-{len(payloads) % 300:04d}", "events": rows})
+        )
     lags = [0, 3, 50, 200, 400][:replays]
     steps = len(payloads) + lags[-1]
     step_seconds = produce_seconds / steps
@@ -154,8 +199,11 @@ def run(*, database_url: str, events: int = 100_000, batch: int = 50, replays: i
         local.session = session
         for _attempt in range(600):
             try:
-                status = str(session.post(base + "/t/", data=body, timeout=10,
-                                          headers={"Content-Type": "application/json"}).status_code)
+                status = str(
+                    session.post(
+                        base + "/t/", data=body, timeout=10, headers={"Content-Type": "application/json"}
+                    ).status_code
+                )
             except requests.RequestException as exc:
                 status = type(exc).__name__
             with lock:
@@ -232,8 +280,13 @@ def run(*, database_url: str, events: int = 100_000, batch: int = 50, replays: i
             worker = workers.pop(victim)
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(10)
-            kill_log.append({"at_s": round(time.monotonic() - started, 1), "in_transaction": in_transaction,
-                             "lock_held": lock_held})
+            kill_log.append(
+                {
+                    "at_s": round(time.monotonic() - started, 1),
+                    "in_transaction": in_transaction,
+                    "lock_held": lock_held,
+                }
+            )
             log(f"kill {k + 1}/{kills} at {kill_log[-1]['at_s']} s: in drain transaction={in_transaction}")
             worker_add()
         producer.join()
@@ -310,9 +363,17 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-    report = run(database_url=database_url, events=args.events, batch=args.batch, replays=args.replays,
-                 kills=args.kills, redis_restarts=args.redis_restarts, produce_seconds=args.produce_seconds,
-                 redis_crash=not args.redis_shutdown, appendfsync=args.appendfsync)
+    report = run(
+        database_url=database_url,
+        events=args.events,
+        batch=args.batch,
+        replays=args.replays,
+        kills=args.kills,
+        redis_restarts=args.redis_restarts,
+        produce_seconds=args.produce_seconds,
+        redis_crash=not args.redis_shutdown,
+        appendfsync=args.appendfsync,
+    )
     print(json.dumps(report))
 
 

@@ -115,13 +115,23 @@ def fuzz(args) -> dict:
             response = send(query)
             timings.append((time.perf_counter() - t0) * 1000)
             refused |= {e.get("extensions", {}).get("code") for e in response.json().get("errors") or []}
-        print(f"  {name:32s} codes={sorted(c for c in refused if c)} "
-              f"median={statistics.median(timings):.1f} ms max={max(timings):.1f} ms")
-        abuse[name] = {"codes": sorted(c for c in refused if c),
-                       "median_ms": round(statistics.median(timings), 1), "max_ms": round(max(timings), 1)}
-    return {"operations": total, "seconds": round(elapsed, 1), "statuses": dict(statuses),
-            "codes": {str(k): v for k, v in codes.items()}, "internal_errors": len(internal),
-            "abusive": abuse}
+        print(
+            f"  {name:32s} codes={sorted(c for c in refused if c)} "
+            f"median={statistics.median(timings):.1f} ms max={max(timings):.1f} ms"
+        )
+        abuse[name] = {
+            "codes": sorted(c for c in refused if c),
+            "median_ms": round(statistics.median(timings), 1),
+            "max_ms": round(max(timings), 1),
+        }
+    return {
+        "operations": total,
+        "seconds": round(elapsed, 1),
+        "statuses": dict(statuses),
+        "codes": {str(k): v for k, v in codes.items()},
+        "internal_errors": len(internal),
+        "abusive": abuse,
+    }
 
 
 if __name__ == "__main__":

@@ -88,8 +88,10 @@ def main() -> None:
                     print("\n".join(q["sql"][:120] for q in queries.captured_queries), "\n", file=sys.stderr)
                 return len(queries), elapsed
 
-            for target, root, qkey, pkey in ((ours, "microsite", "queries", "p50_ms"),
-                                             (peer, "page", "peer_queries", "peer_p50_ms")):
+            for target, root, qkey, pkey in (
+                (ours, "microsite", "queries", "p50_ms"),
+                (peer, "page", "peer_queries", "peer_p50_ms"),
+            ):
                 run(target, root)  # warm: renditions exist afterwards
                 samples = [run(target, root) for _ in range(args.runs)]
                 results[qkey][str(n)] = samples[-1][0]

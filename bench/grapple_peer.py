@@ -34,13 +34,17 @@ class GrapplePeerConfig(AppConfig):
         from sites.models import MicrositeHomePage, MicrositeNavPage
 
         MicrositeHomePage.graphql_fields = [
-            GraphQLString("theme_colour"), GraphQLString("phone_policy"), GraphQLImage("logo"),
+            GraphQLString("theme_colour"),
+            GraphQLString("phone_policy"),
+            GraphQLImage("logo"),
             GraphQLStreamfield("body"),
         ]
         MicrositeNavPage.graphql_fields = [GraphQLImage("icon"), GraphQLStreamfield("body")]
         ArticlePage.graphql_fields = [GraphQLString("summary"), GraphQLImage("cover")]
         LeadFormField.graphql_fields = [
-            GraphQLString("clean_name"), GraphQLString("field_type"), GraphQLBoolean("required"),
+            GraphQLString("clean_name"),
+            GraphQLString("field_type"),
+            GraphQLBoolean("required"),
         ]
         LeadFormPage.graphql_fields = [
             GraphQLString("submit_label"),
@@ -48,7 +52,9 @@ class GrapplePeerConfig(AppConfig):
         ]
         Product.graphql_fields = [GraphQLString("name"), GraphQLImage("cover")]
         SalesFile.graphql_fields = [
-            GraphQLString("title"), GraphQLImage("cover"), GraphQLDocument("document"),
+            GraphQLString("title"),
+            GraphQLImage("cover"),
+            GraphQLDocument("document"),
         ]
 
 
@@ -68,6 +74,7 @@ def __getattr__(name: str):
     patterns = globals()["urlpatterns"] = [path("grapple/graphql/", _grapple_view()), *urlpatterns]
     return patterns
 
+
 #: The microsite home with every block, through grapple's generic StreamField types: struct
 #: blocks list their children, choosers resolve to the page, snippet or image they hold.
 LEAF = """
@@ -86,7 +93,8 @@ fragment Leaf on StreamFieldInterface {
     ... on SalesFile { title cover { url } document { url } } } }
 }"""
 
-PEER_QUERY = """
+PEER_QUERY = (
+    """
 query($id: ID) { page(id: $id) { id title children { id title }
   ... on MicrositeHomePage { themeColour phonePolicy logo { url }
     body { blockType ...Leaf
@@ -96,4 +104,6 @@ query($id: ID) { page(id: $id) { id title children { id title }
         ... on StructBlock { blocks { ...Leaf } } } }
     }
   }
-} }""" + LEAF
+} }"""
+    + LEAF
+)

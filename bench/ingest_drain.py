@@ -114,13 +114,17 @@ def main() -> None:
     for name, (step_wall, step_cpu) in steps.items():
         print(f"{step_wall * 1000:8.1f} ms wall {step_cpu * 1000:8.1f} ms cpu  {name}")
     sql_ms = sum(seconds for _count, seconds in statements.values()) * 1000
-    print(json.dumps({
-        "events": args.events,
-        "events_per_s": round(args.events / wall),
-        "python_cpu_us_per_event": round(cpu / args.events * 1e6, 1),
-        "sql_ms": round(sql_ms, 1),
-        "freeze": args.freeze,
-    }))
+    print(
+        json.dumps(
+            {
+                "events": args.events,
+                "events_per_s": round(args.events / wall),
+                "python_cpu_us_per_event": round(cpu / args.events * 1e6, 1),
+                "sql_ms": round(sql_ms, 1),
+                "freeze": args.freeze,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -69,21 +69,25 @@ def targets() -> list[dict]:
         forms = list(LeadFormPage.objects.live().descendant_of(root).values_list("pk", flat=True))
         if not articles:
             continue
-        found.append({
-            "key": enterprise.public_key,
-            "home_token": share_token_for(root.specific, salesperson),
-            "pages": pages or [root.pk],
-            "articles": [(a.pk, share_token_for(a, salesperson)) for a in articles],
-            "forms": forms,
-        })
+        found.append(
+            {
+                "key": enterprise.public_key,
+                "home_token": share_token_for(root.specific, salesperson),
+                "pages": pages or [root.pk],
+                "articles": [(a.pk, share_token_for(a, salesperson)) for a in articles],
+                "forms": forms,
+            }
+        )
     return found
 
 
 def persisted_hashes() -> dict[str, str]:
     from api.core.persisted import document_hash
 
-    return {path.stem: document_hash(path.read_text())
-            for path in sorted((ROOT / "graphql" / "operations").glob("*.graphql"))}
+    return {
+        path.stem: document_hash(path.read_text())
+        for path in sorted((ROOT / "graphql" / "operations").glob("*.graphql"))
+    }
 
 
 def _value_for(field: dict):
@@ -132,8 +136,16 @@ def _session(source_ip: str):
     return session
 
 
-def visitor(index: int, base: str, tenant: dict, hashes: dict, forms: dict, recorder: Recorder,
-            stop_at: float, group: str = "control") -> None:
+def visitor(
+    index: int,
+    base: str,
+    tenant: dict,
+    hashes: dict,
+    forms: dict,
+    recorder: Recorder,
+    stop_at: float,
+    group: str = "control",
+) -> None:
     session = _session(f"127.0.1.{index % 250 + 1}" if index < 250 else f"127.0.3.{index % 250 + 1}")
     device = f"load-{uuid.uuid4().hex[:16]}"
     headers = {"Content-Type": "application/json", "X-Enterprise-Key": tenant["key"]}
@@ -142,8 +154,9 @@ def visitor(index: int, base: str, tenant: dict, hashes: dict, forms: dict, reco
     def call(kind: str, method: str, path: str, body: dict, ok_status=(200,)):
         t0 = time.perf_counter()
         try:
-            response = session.request(method, base + path, data=json.dumps(body), headers=headers,
-                                       timeout=30)
+            response = session.request(
+                method, base + path, data=json.dumps(body), headers=headers, timeout=30
+            )
             status = response.status_code
             text = response.text
         except Exception as exc:  # noqa: BLE001 - counted as an error
@@ -165,9 +178,16 @@ def visitor(index: int, base: str, tenant: dict, hashes: dict, forms: dict, reco
         return text
 
     def gql(kind: str, name: str, variables: dict):
-        return call(kind, "POST", "/graphql/", {
-            "variables": variables, "operationName": name,
-            "extensions": {"persistedQuery": {"version": 1, "sha256Hash": hashes[name]}}})
+        return call(
+            kind,
+            "POST",
+            "/graphql/",
+            {
+                "variables": variables,
+                "operationName": name,
+                "extensions": {"persistedQuery": {"version": 1, "sha256Hash": hashes[name]}},
+            },
+        )
 
     def track(token: str, events: list[dict]):
         call("track", "POST", "/t/", {"token": token, "device": device, "events": events}, ok_status=(202,))
@@ -189,14 +209,27 @@ def visitor(index: int, base: str, tenant: dict, hashes: dict, forms: dict, reco
             if time.monotonic() >= stop_at:
                 return
             time.sleep(BATCH_SECONDS)
-            track(token, [{"id": f"{device}-{n}-h{beat}", "type": "heartbeat", "ts": int(time.time() * 1000),
-                           "seconds": BATCH_SECONDS, "scroll": min(100, 20 * (beat + 1))}])
+            track(
+                token,
+                [
+                    {
+                        "id": f"{device}-{n}-h{beat}",
+                        "type": "heartbeat",
+                        "ts": int(time.time() * 1000),
+                        "seconds": BATCH_SECONDS,
+                        "scroll": min(100, 20 * (beat + 1)),
+                    }
+                ],
+            )
         if tenant["forms"] and rng.random() < 0.2:
             form_id = rng.choice(tenant["forms"])
             gql("form", "Form", {"id": str(form_id)})
             think()
-            gql("form_submit", "SubmitForm", {"formId": str(form_id), "data": forms[form_id],
-                                              "shareToken": token})
+            gql(
+                "form_submit",
+                "SubmitForm",
+                {"formId": str(form_id), "data": forms[form_id], "shareToken": token},
+            )
         n += 1
         think()
 
@@ -212,8 +245,11 @@ def flood(base: str, tenant: dict, recorder: Recorder, stop_at: float, device: s
         body = json.dumps({"token": token, "device": device, "events": [event]})
         t0 = time.perf_counter()
         try:
-            status = str(session.post(base + "/t/", data=body, timeout=30,
-                                      headers={"Content-Type": "application/json"}).status_code)
+            status = str(
+                session.post(
+                    base + "/t/", data=body, timeout=30, headers={"Content-Type": "application/json"}
+                ).status_code
+            )
         except Exception as exc:  # noqa: BLE001
             status = type(exc).__name__
         recorder.add("flood", "track", (time.perf_counter() - t0) * 1000, status)
@@ -238,8 +274,12 @@ def summarize(recorder: Recorder, duration: float) -> dict:
     per_kind = {}
     for kind in sorted({s[1] for s in control}):
         ms = [s[2] for s in control if s[1] == kind]
-        per_kind[kind] = {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1),
-                          "p95_ms": round(percentile(ms, 95), 1), "p99_ms": round(percentile(ms, 99), 1)}
+        per_kind[kind] = {
+            "n": len(ms),
+            "p50_ms": round(percentile(ms, 50), 1),
+            "p95_ms": round(percentile(ms, 95), 1),
+            "p99_ms": round(percentile(ms, 99), 1),
+        }
     flood_statuses: dict[str, int] = {}
     for sample in flood_samples:
         flood_statuses[sample[3]] = flood_statuses.get(sample[3], 0) + 1
@@ -288,13 +328,15 @@ def main() -> None:
     hashes = persisted_hashes()
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
     redis_server = RedisServer(workdir / "redis").start()
-    env = django_env(database_url=database_url, redis_url=redis_server.url,
-                     extra={"GRAPHQL_PERSISTED_ONLY": "true"})
+    env = django_env(
+        database_url=database_url, redis_url=redis_server.url, extra={"GRAPHQL_PERSISTED_ONLY": "true"}
+    )
     worker = start_worker(env, log=workdir / "worker.log")
     gunicorn = None
     try:
-        gunicorn, base = start_gunicorn(env, workers=args.workers, threads=args.threads, keep_alive=75,
-                                        log=workdir / "gunicorn.log")
+        gunicorn, base = start_gunicorn(
+            env, workers=args.workers, threads=args.threads, keep_alive=75, log=workdir / "gunicorn.log"
+        )
         forms = form_data(base, tenants, hashes)
         recorder = Recorder()
         started = time.monotonic()
@@ -302,13 +344,17 @@ def main() -> None:
         threads = []
         flood_device = f"flood-{uuid.uuid4().hex[:16]}"
         for _ in range(args.flood_connections):
-            threads.append(threading.Thread(target=flood, daemon=True,
-                                            args=(base, tenants[0], recorder, stop_at, flood_device)))
+            threads.append(
+                threading.Thread(
+                    target=flood, daemon=True, args=(base, tenants[0], recorder, stop_at, flood_device)
+                )
+            )
             threads[-1].start()
         for index in range(args.visitors):
             tenant = tenants[index % len(tenants)]
-            thread = threading.Thread(target=visitor, daemon=True,
-                                      args=(index, base, tenant, hashes, forms, recorder, stop_at))
+            thread = threading.Thread(
+                target=visitor, daemon=True, args=(index, base, tenant, hashes, forms, recorder, stop_at)
+            )
             threads.append(thread)
             thread.start()
             time.sleep(args.ramp / max(args.visitors, 1))
@@ -320,15 +366,22 @@ def main() -> None:
         stop(worker)
         redis_server.stop()
     report = summarize(recorder, elapsed)
-    report.update(visitors=args.visitors, duration_s=round(elapsed, 1), ramp_s=args.ramp,
-                  gunicorn=f"{args.workers} workers x {args.threads} threads",
-                  flood_connections=args.flood_connections,
-                  tenants=len(tenants), loadavg=[round(x, 2) for x in os.getloadavg()])
+    report.update(
+        visitors=args.visitors,
+        duration_s=round(elapsed, 1),
+        ramp_s=args.ramp,
+        gunicorn=f"{args.workers} workers x {args.threads} threads",
+        flood_connections=args.flood_connections,
+        tenants=len(tenants),
+        loadavg=[round(x, 2) for x in os.getloadavg()],
+    )
     for kind, figures in report["per_kind"].items():
         print(f"{kind:12s} {figures}")
-    print(f"control: {report['requests']} requests, {report['rps']} rps, p50 {report['p50_ms']} ms, "
-          f"p95 {report['p95_ms']} ms, p99 {report['p99_ms']} ms, errors {report['errors']} "
-          f"({report['error_rate_pct']} %) {report['error_kinds']}")
+    print(
+        f"control: {report['requests']} requests, {report['rps']} rps, p50 {report['p50_ms']} ms, "
+        f"p95 {report['p95_ms']} ms, p99 {report['p99_ms']} ms, errors {report['errors']} "
+        f"({report['error_rate_pct']} %) {report['error_kinds']}"
+    )
     print(f"flood: {report['flood_requests']} requests {report['flood_statuses']}")
     for failure in failures:
         print("failed:", failure)
@@ -342,10 +395,16 @@ def form_data(base: str, tenants: list[dict], hashes: dict) -> dict:
     answers = {}
     for tenant in tenants:
         for form_id in tenant["forms"]:
-            response = requests.post(base + "/graphql/", timeout=30, json={
-                "operationName": "Form", "variables": {"id": str(form_id)},
-                "extensions": {"persistedQuery": {"version": 1, "sha256Hash": hashes["Form"]}}},
-                headers={"X-Enterprise-Key": tenant["key"]})
+            response = requests.post(
+                base + "/graphql/",
+                timeout=30,
+                json={
+                    "operationName": "Form",
+                    "variables": {"id": str(form_id)},
+                    "extensions": {"persistedQuery": {"version": 1, "sha256Hash": hashes["Form"]}},
+                },
+                headers={"X-Enterprise-Key": tenant["key"]},
+            )
             form = (response.json().get("data") or {}).get("form")
             if form is None:
                 raise SystemExit(f"form {form_id}: {response.text[:300]}")

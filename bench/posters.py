@@ -68,8 +68,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     template = PosterTemplate(
-        name="bench", caption="新春快乐 万事如意", qr_x=490, qr_y=1070, qr_size=220,
-        avatar_x=60, avatar_y=1090, avatar_size=140, name_x=220, name_y=1120, name_size=44,
+        name="bench",
+        caption="新春快乐 万事如意",
+        qr_x=490,
+        qr_y=1070,
+        qr_size=220,
+        avatar_x=60,
+        avatar_y=1090,
+        avatar_size=140,
+        name_x=220,
+        name_y=1120,
+        name_size=44,
     )
     base = SimpleNamespace(file=png((750, 1334), (180, 20, 30)))
     salesperson = SimpleNamespace(

@@ -58,10 +58,27 @@ class RedisServer:
     def start(self) -> RedisServer:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.process = subprocess.Popen(
-            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.directory),
-             "--appendonly", "yes", "--appendfsync", self.appendfsync, "--save", "",
-             "--maxmemory-policy", "noeviction", "--logfile", str(self.directory / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.directory),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                self.appendfsync,
+                "--save",
+                "",
+                "--maxmemory-policy",
+                "noeviction",
+                "--logfile",
+                str(self.directory / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_until(lambda: self.client().ping(), 15, "redis")
         return self
@@ -103,17 +120,45 @@ def django_env(*, database_url: str, redis_url: str, extra: dict | None = None) 
     return env
 
 
-def start_gunicorn(env: dict, *, workers: int = 2, port: int | None = None, threads: int = 1,
-                   keep_alive: int = 2, log: Path | None = None) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(
+    env: dict,
+    *,
+    workers: int = 2,
+    port: int | None = None,
+    threads: int = 1,
+    keep_alive: int = 2,
+    log: Path | None = None,
+) -> tuple[subprocess.Popen, str]:
     """gunicorn with ``workers`` sync workers; returns (process, base url) once it answers."""
     port = port or free_port()
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - lives with the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "cms.wsgi:application", "--workers", str(workers),
-         "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-         "--graceful-timeout", "5", "--log-level", "warning", "--backlog", "2048",
-         "--keep-alive", str(keep_alive)],
-        cwd=ROOT, env=env, stdout=out, stderr=out,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cms.wsgi:application",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+            "--keep-alive",
+            str(keep_alive),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=out,
     )
     base = f"http://127.0.0.1:{port}"
 
@@ -134,9 +179,24 @@ def start_worker(env: dict, *, log: Path | None = None) -> subprocess.Popen:
     """A Celery worker (solo pool, like tests/conftest.py's celery_worker) for the project's tasks."""
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - lives with the process
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "cms", "worker", "--pool=solo", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-l", "warning"],
-        cwd=ROOT, env=env, stdout=out, stderr=out,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cms",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=out,
     )
 
 

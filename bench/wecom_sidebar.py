@@ -48,25 +48,43 @@ def build(contacts: int):
     if enterprise is not None:
         return enterprise
     enterprise = enterprise_create(name="Bench sidebar", slug="bench-sidebar")
-    user = member_add(enterprise=enterprise, username="bench-sidebar-sp", role=Role.SALESPERSON,
-                      password="x", display_name="Bench salesperson")
+    user = member_add(
+        enterprise=enterprise,
+        username="bench-sidebar-sp",
+        role=Role.SALESPERSON,
+        password="x",
+        display_name="Bench salesperson",
+    )
     salesperson = user.salesperson
     SalespersonWeChat.objects.create(salesperson=salesperson, enterprise=enterprise, wecom_userid="bench")
     now = timezone.now()
     tags = [Tag.objects.create(enterprise=enterprise, name=f"tag {n}") for n in range(30)]
     ExternalContact.objects.bulk_create(
-        ExternalContact(enterprise=enterprise, salesperson=salesperson, external_userid=f"wmb{n}",
-                        name=f"Customer {n}", unionid=f"UB{n}", added_at=now)
+        ExternalContact(
+            enterprise=enterprise,
+            salesperson=salesperson,
+            external_userid=f"wmb{n}",
+            name=f"Customer {n}",
+            unionid=f"UB{n}",
+            added_at=now,
+        )
         for n in range(contacts)
     )
     leads = Lead.objects.bulk_create(
-        Lead(enterprise=enterprise, salesperson=salesperson, unionid=f"UB{n}", name=f"Customer {n}",
-             pool=Pool.FOLLOWING, is_customer=True)
+        Lead(
+            enterprise=enterprise,
+            salesperson=salesperson,
+            unionid=f"UB{n}",
+            name=f"Customer {n}",
+            pool=Pool.FOLLOWING,
+            is_customer=True,
+        )
         for n in range(contacts)
     )
     FollowUp.objects.bulk_create(
         FollowUp(enterprise=enterprise, lead=lead, salesperson=salesperson, content=f"follow-up {k}")
-        for lead in leads for k in range(5)
+        for lead in leads
+        for k in range(5)
     )
     Lead.tags.through.objects.bulk_create(
         Lead.tags.through(lead_id=lead.pk, tag_id=tags[(lead.pk + k) % 30].pk)
@@ -142,8 +160,10 @@ def main() -> None:
     figures["build_s"] = round(build_s, 1)
     for name, (url, params) in pages.items():
         figures[name] = timed(client, url, params, args.requests)
-        print(f"{name:16} p50 {figures[name]['p50_ms']:7.1f} ms  p95 {figures[name]['p95_ms']:7.1f} ms  "
-              f"{figures[name]['queries']} queries")
+        print(
+            f"{name:16} p50 {figures[name]['p50_ms']:7.1f} ms  p95 {figures[name]['p95_ms']:7.1f} ms  "
+            f"{figures[name]['queries']} queries"
+        )
     salesperson = Salesperson.objects.get(enterprise=enterprise)
     samples = []
     for _ in range(50):

@@ -41,8 +41,8 @@ class ExportForm(forms.Form):
     format = forms.ChoiceField(choices=[("csv", _("CSV")), ("xlsx", _("Excel (XLSX)"))], initial="csv")
     pool = forms.ChoiceField(required=False, choices=[("", _("All pools")), *Pool.choices])
     customers = forms.ChoiceField(
-        required=False, choices=[("", _("Leads and customers")), ("yes", _("Customers only")), ("no",
-            _("Leads only"))]
+        required=False,
+        choices=[("", _("Leads and customers")), ("yes", _("Customers only")), ("no", _("Leads only"))],
     )
 
 

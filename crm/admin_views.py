@@ -51,7 +51,10 @@ def lead_import_view(request):
     if request.method == "POST" and form.is_valid():
         mapping = {f: form.cleaned_data.get(f, "") for f in IMPORT_FIELDS if form.cleaned_data.get(f)}
         job = ImportJob.objects.create(
-            enterprise=enterprise, created_by=request.user, file=form.cleaned_data["file"], mapping=mapping,
+            enterprise=enterprise,
+            created_by=request.user,
+            file=form.cleaned_data["file"],
+            mapping=mapping,
             original_name=os.path.basename(form.cleaned_data["file"].name)[:255],
         )
         from .tasks import import_job_run

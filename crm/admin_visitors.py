@@ -33,9 +33,7 @@ INTENT_LABELS = dict(
 
 
 class VisitorFilterForm(forms.Form):
-    intent = forms.ChoiceField(
-        required=False, choices=[("", _("Any intent")), *INTENT_LABELS.items()]
-    )
+    intent = forms.ChoiceField(required=False, choices=[("", _("Any intent")), *INTENT_LABELS.items()])
     source = forms.ChoiceField(
         required=False, choices=[("", _("Any source"))] + [(k.name.lower(), k.label) for k in TargetKind]
     )
@@ -46,8 +44,8 @@ class VisitorFilterForm(forms.Form):
         required=False, label=_("Visited until"), widget=forms.DateInput(attrs={"type": "date"})
     )
     seen = forms.ChoiceField(
-        required=False, choices=[("", _("Seen and unseen")), ("no", _("Unseen only")), ("yes",
-            _("Seen only"))]
+        required=False,
+        choices=[("", _("Seen and unseen")), ("no", _("Unseen only")), ("yes", _("Seen only"))],
     )
     order = forms.ChoiceField(
         required=False, choices=[(key, label) for key, (_f, label) in selectors.VISITOR_ORDERS.items()]

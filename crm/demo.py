@@ -83,9 +83,7 @@ def seed_content(context) -> None:
         services.lead_upsert(
             enterprise=enterprise, salesperson=salespeople[0], phone=clash, name="周经理（恒达化工）"
         )
-        services.lead_upsert(
-            enterprise=enterprise, salesperson=salespeople[1], phone=clash, name="周先生"
-        )
+        services.lead_upsert(enterprise=enterprise, salesperson=salespeople[1], phone=clash, name="周先生")
     if not Task.objects.filter(enterprise=enterprise).exists():
         first_customer = Lead.objects.filter(
             enterprise=enterprise, salesperson=salespeople[0], is_customer=True
@@ -121,9 +119,7 @@ def seed_content(context) -> None:
     )
 
     _link_demo_visitors(enterprise, salespeople)
-    hot, _ = Tag.objects.get_or_create(
-        enterprise=enterprise, group="行为", name="高意向", automatic=True
-    )
+    hot, _ = Tag.objects.get_or_create(enterprise=enterprise, group="行为", name="高意向", automatic=True)
     TagRule.objects.get_or_create(
         enterprise=enterprise, tag=hot, kind=TagRule.Kind.INTENT, defaults={"threshold": 5}
     )

@@ -25,8 +25,9 @@ class Pool(models.TextChoices):
 class Tag(models.Model):
     """An enterprise tag (CRM-5); ``group`` names the tag group, ``automatic`` ones are set by rules."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     group = models.CharField(max_length=60, default="General", verbose_name=_("group"))
     name = models.CharField(max_length=60, verbose_name=_("name"))
     automatic = models.BooleanField(default=False, verbose_name=_("automatic"))
@@ -44,32 +45,45 @@ class Tag(models.Model):
 class Lead(models.Model):
     """A lead of the enterprise; with ``is_customer`` it is on the customer lists."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     salesperson = models.ForeignKey(
-        "enterprises.Salesperson", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads",
-            verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        verbose_name=_("salesperson"),
     )
     visitor = models.ForeignKey(
-        "trackers.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads",
-            verbose_name=_("visitor")
+        "trackers.Visitor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        verbose_name=_("visitor"),
     )
-    pool = models.CharField(max_length=20, choices=Pool.choices, default=Pool.POTENTIAL, db_index=True,
-        verbose_name=_("pool"))
+    pool = models.CharField(
+        max_length=20, choices=Pool.choices, default=Pool.POTENTIAL, db_index=True, verbose_name=_("pool")
+    )
     is_customer = models.BooleanField(default=False, verbose_name=_("is customer"))
     name = models.CharField(max_length=80, blank=True, verbose_name=_("name"))
     phone = models.CharField(max_length=20, blank=True, db_index=True, verbose_name=_("phone"))
     unionid = models.CharField(max_length=64, blank=True, verbose_name=_("unionid"))
     company = models.CharField(max_length=120, blank=True, verbose_name=_("company"))
-    source = models.CharField(max_length=40, blank=True, help_text=_("form, import, manual, visitor…"),
-        verbose_name=_("source"))
+    source = models.CharField(
+        max_length=40, blank=True, help_text=_("form, import, manual, visitor…"), verbose_name=_("source")
+    )
     note = models.TextField(blank=True, verbose_name=_("note"))
     pool_reason = models.CharField(max_length=200, blank=True, verbose_name=_("pool reason"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="leads", verbose_name=_("tags"))
     assigned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("assigned at"))
     protected_until = models.DateTimeField(
-        null=True, blank=True, help_text=_("Collision protection: nobody else may claim it before."),
-            verbose_name=_("protected until")
+        null=True,
+        blank=True,
+        help_text=_("Collision protection: nobody else may claim it before."),
+        verbose_name=_("protected until"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -102,18 +116,24 @@ class FollowUp(models.Model):
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="followups", verbose_name=_("lead"))
     salesperson = models.ForeignKey(
-        "enterprises.Salesperson", null=True, on_delete=models.SET_NULL, related_name="followups",
-            verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
+        verbose_name=_("salesperson"),
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONTACTED,
-        verbose_name=_("status"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.CONTACTED, verbose_name=_("status")
+    )
     content = models.TextField(verbose_name=_("content"))
-    next_at = models.DateTimeField(null=True, blank=True, help_text=_("Remind me at this time."),
-        verbose_name=_("next at"))
+    next_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Remind me at this time."), verbose_name=_("next at")
+    )
     reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded at"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
@@ -145,13 +165,16 @@ class Collision(models.Model):
     ``claimant`` set and no ``other_lead``: the owner keeps it unless an admin releases it.
     """
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="collisions",
-        verbose_name=_("lead"))
-    other_lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("other lead"))
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="collisions", verbose_name=_("lead")
+    )
+    other_lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("other lead")
+    )
     claimant = models.ForeignKey(
         "enterprises.Salesperson",
         null=True,
@@ -159,7 +182,7 @@ class Collision(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         help_text=_("The salesperson whose share brought this person again while another follows them."),
-            verbose_name=_("claimant")
+        verbose_name=_("claimant"),
     )
     resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     resolution = models.CharField(max_length=200, blank=True, verbose_name=_("resolution"))
@@ -177,14 +200,17 @@ class Collision(models.Model):
 class MergeAudit(models.Model):
     """Audit entry for a phone merge: which leads went into which, by whom."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    target = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="merge_audits",
-        verbose_name=_("target"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
+    target = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="merge_audits", verbose_name=_("target")
+    )
     merged_ids = models.JSONField(default=list, verbose_name=_("merged ids"))
     snapshot = models.JSONField(default=list, verbose_name=_("snapshot"))
-    actor = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("actor"))
+    actor = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor")
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
@@ -203,23 +229,33 @@ class Task(models.Model):
         DONE = "done", _("Done")
         OVERDUE = "overdue", _("Overdue")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     salesperson = models.ForeignKey(
-        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="crm_tasks",
-        help_text=_("Assignee"), verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="crm_tasks",
+        help_text=_("Assignee"),
+        verbose_name=_("salesperson"),
     )
     title = models.CharField(max_length=120, verbose_name=_("title"))
     description = models.TextField(blank=True, verbose_name=_("description"))
     due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("due at"))
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks",
-        verbose_name=_("lead"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN,
-        verbose_name=_("status"))
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks", verbose_name=_("lead")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
     personal = models.BooleanField(default=False, verbose_name=_("personal"))
     created_by = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("created by")
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
@@ -243,11 +279,13 @@ class Task(models.Model):
 class MarketingTask(models.Model):
     """All-staff marketing task (TASK-3): share one target by a deadline; completion from events."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     title = models.CharField(max_length=120, verbose_name=_("title"))
-    target_kind = models.PositiveSmallIntegerField(help_text=_("Kind of the shared item"),
-        verbose_name=_("target kind"))
+    target_kind = models.PositiveSmallIntegerField(
+        help_text=_("Kind of the shared item"), verbose_name=_("target kind")
+    )
     target_id = models.BigIntegerField(verbose_name=_("target id"))
     starts_at = models.DateTimeField(verbose_name=_("starts at"))
     deadline = models.DateTimeField(verbose_name=_("deadline"))
@@ -296,15 +334,18 @@ class ImportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    created_by = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("created by"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
+    created_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
     file = models.FileField(upload_to=import_upload_to, max_length=200, verbose_name=_("file"))
     original_name = models.CharField(max_length=255, blank=True, verbose_name=_("original file name"))
     mapping = models.JSONField(default=dict, blank=True, verbose_name=_("mapping"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING,
-        verbose_name=_("status"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
     total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
     processed = models.PositiveIntegerField(default=0, verbose_name=_("processed"))
     imported = models.PositiveIntegerField(default=0, verbose_name=_("imported"))
@@ -318,11 +359,13 @@ class ImportJob(models.Model):
 class VisitorSeen(models.Model):
     """When a user last looked at a visitor (CRM-7 seen/unseen): unseen = activity since then."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
-    visitor = models.ForeignKey("trackers.Visitor", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("visitor"))
+    visitor = models.ForeignKey(
+        "trackers.Visitor", on_delete=models.CASCADE, related_name="+", verbose_name=_("visitor")
+    )
     seen_at = models.DateTimeField(verbose_name=_("seen at"))
 
     class Meta:
@@ -342,17 +385,22 @@ class TagRule(models.Model):
         CONTENT_TAG_READS = "content_tag_reads", _("Read content tagged X at least N times")
         INTENT = "intent", _("Intent score at least N")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="rules", verbose_name=_("tag"))
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CONTENT_TAG_READS,
-        verbose_name=_("kind"))
-    content_tag = models.CharField(
-        max_length=60, blank=True, help_text=_("Content tag counted, for the reads rule."),
-            verbose_name=_("content tag")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
     )
-    threshold = models.FloatField(default=3, help_text=_("N: number of reads, or intent score."),
-        verbose_name=_("threshold"))
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="rules", verbose_name=_("tag"))
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.CONTENT_TAG_READS, verbose_name=_("kind")
+    )
+    content_tag = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text=_("Content tag counted, for the reads rule."),
+        verbose_name=_("content tag"),
+    )
+    threshold = models.FloatField(
+        default=3, help_text=_("N: number of reads, or intent score."), verbose_name=_("threshold")
+    )
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 

@@ -90,9 +90,7 @@ def seed(*, hostname: str = "localhost", port: int = 8000) -> DemoContext:
 
     enterprise = Enterprise.objects.filter(slug=DEMO_SLUG).first()
     if enterprise is None:
-        enterprise = services.enterprise_create(
-            name=DEMO_NAME, slug=DEMO_SLUG, hostname=hostname, port=port
-        )
+        enterprise = services.enterprise_create(name=DEMO_NAME, slug=DEMO_SLUG, hostname=hostname, port=port)
         Site.objects.exclude(pk=enterprise.site_id).update(is_default_site=False)
         Site.objects.filter(pk=enterprise.site_id).update(is_default_site=True)
     services.enterprise_sync_permissions(enterprise=enterprise)
@@ -105,15 +103,27 @@ def seed(*, hostname: str = "localhost", port: int = 8000) -> DemoContext:
     admin = _member(enterprise, "demo-admin", Role.ADMIN, email="admin@demo.example")
     _member(enterprise, "demo-operator", Role.OPERATOR, email="operator@demo.example")
     alice = _member(
-        enterprise, "alice", Role.SALESPERSON, display_name="王敏", phone="13800000001",
+        enterprise,
+        "alice",
+        Role.SALESPERSON,
+        display_name="王敏",
+        phone="13800000001",
         department=east,
     )
     bob = _member(
-        enterprise, "bob", Role.SALESPERSON, display_name="李强", phone="13800000002",
+        enterprise,
+        "bob",
+        Role.SALESPERSON,
+        display_name="李强",
+        phone="13800000002",
         department=shanghai,
     )
     carol = _member(
-        enterprise, "carol", Role.SALESPERSON, display_name="张丽", phone="13800000003",
+        enterprise,
+        "carol",
+        Role.SALESPERSON,
+        display_name="张丽",
+        phone="13800000003",
         department=north,
     )
     east.managers.add(alice)
@@ -125,9 +135,7 @@ def seed(*, hostname: str = "localhost", port: int = 8000) -> DemoContext:
     for user in User.objects.filter(username__in=PEOPLE):
         _person(enterprise, user)
 
-    salespeople = list(
-        Salesperson.objects.filter(user__in=[alice, bob, carol]).order_by("user__username")
-    )
+    salespeople = list(Salesperson.objects.filter(user__in=[alice, bob, carol]).order_by("user__username"))
     return DemoContext(
         enterprise=enterprise,
         admin=admin,

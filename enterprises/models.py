@@ -27,14 +27,16 @@ class Enterprise(models.Model):
         "wagtailcore.Site", on_delete=models.PROTECT, related_name="enterprise", verbose_name=_("site")
     )
     collection = models.OneToOneField(
-        "wagtailcore.Collection", on_delete=models.PROTECT, related_name="enterprise",
-            verbose_name=_("collection")
+        "wagtailcore.Collection",
+        on_delete=models.PROTECT,
+        related_name="enterprise",
+        verbose_name=_("collection"),
     )
     public_key = models.CharField(
         max_length=40,
         unique=True,
         help_text=_("Identifies the enterprise to API clients that cannot use a hostname."),
-            verbose_name=_("public key")
+        verbose_name=_("public key"),
     )
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -55,11 +57,13 @@ class Enterprise(models.Model):
 class EnterpriseGroup(models.Model):
     """Links an enterprise's role to the Django group that carries its Wagtail permissions."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="role_groups",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="role_groups", verbose_name=_("enterprise")
+    )
     role = models.CharField(max_length=20, choices=Role.choices, verbose_name=_("role"))
-    group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="enterprise_role",
-        verbose_name=_("group"))
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, related_name="enterprise_role", verbose_name=_("group")
+    )
 
     class Meta:
         constraints = [
@@ -78,8 +82,9 @@ class Membership(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("user")
     )
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="memberships",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("enterprise")
+    )
     role = models.CharField(max_length=20, choices=Role.choices, verbose_name=_("role"))
 
     class Meta:
@@ -101,8 +106,9 @@ class Department(MP_Node):
     sees the data of every salesperson in its subtree.
     """
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="departments",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="departments", verbose_name=_("enterprise")
+    )
     name = models.CharField(max_length=80, verbose_name=_("name"))
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="managed_departments", verbose_name=_("managers")
@@ -130,18 +136,27 @@ class Salesperson(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="salesperson", verbose_name=_("user")
     )
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="salespeople",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="salespeople", verbose_name=_("enterprise")
+    )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="salespeople",
-            verbose_name=_("department")
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="salespeople",
+        verbose_name=_("department"),
     )
     display_name = models.CharField(max_length=80, verbose_name=_("display name"))
     phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
     wechat_id = models.CharField(_("WeChat ID"), max_length=64, blank=True)
     avatar = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("avatar")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("avatar"),
     )
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))

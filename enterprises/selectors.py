@@ -24,9 +24,7 @@ def enterprise_for_user(user) -> Enterprise | None:
     cached = getattr(user, "_enterprise_cache", False)
     if cached is not False:
         return cached
-    membership = (
-        Membership.objects.select_related("enterprise").filter(user_id=user.pk).first()
-    )
+    membership = Membership.objects.select_related("enterprise").filter(user_id=user.pk).first()
     enterprise = membership.enterprise if membership else None
     user._enterprise_cache = enterprise
     return enterprise
@@ -113,9 +111,10 @@ class Scope:
         if salesperson_id is None:
             return self.sees_whole_enterprise
         if self.sees_whole_enterprise:
-            return self.is_platform or Salesperson.objects.filter(
-                pk=salesperson_id, enterprise_id=self.enterprise_id
-            ).exists()
+            return (
+                self.is_platform
+                or Salesperson.objects.filter(pk=salesperson_id, enterprise_id=self.enterprise_id).exists()
+            )
         return self.salespeople().filter(pk=salesperson_id).exists()
 
 
@@ -136,9 +135,7 @@ def scope_for_user(user) -> Scope:
     )
     if membership is None or not membership.enterprise.is_active:
         return NO_SCOPE
-    salesperson_id = (
-        Salesperson.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
-    )
+    salesperson_id = Salesperson.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
     return Scope(
         user_id=user.pk,
         enterprise_id=membership.enterprise_id,

@@ -61,9 +61,7 @@ def enterprise_sync_permissions(*, enterprise: Enterprise) -> None:
     for link in enterprise.role_groups.select_related("group"):
         group = link.group
         role = Role(link.role)
-        group.permissions.set(
-            _permissions(["wagtailadmin.access_admin", *MODEL_PERMISSIONS[role]])
-        )
+        group.permissions.set(_permissions(["wagtailadmin.access_admin", *MODEL_PERMISSIONS[role]]))
         for perm in _permissions([f"wagtailcore.{c}" for c in PAGE_PERMISSIONS[role]]):
             GroupPagePermission.objects.get_or_create(group=group, page=root, permission=perm)
         for perm in _permissions(COLLECTION_PERMISSIONS[role]):
@@ -200,9 +198,7 @@ class DepartmentNotEmpty(Exception):
     """Raised when deleting a department that still has sub-departments or salespeople."""
 
 
-def department_create(
-    *, enterprise: Enterprise, name: str, parent: Department | None = None
-) -> Department:
+def department_create(*, enterprise: Enterprise, name: str, parent: Department | None = None) -> Department:
     """Add a department under ``parent`` (default: the enterprise's root department)."""
     if parent is None:
         parent = Department.get_root_nodes().get(enterprise=enterprise)
@@ -229,9 +225,7 @@ def department_delete(*, department: Department) -> None:
     if department.is_root():
         raise DepartmentNotEmpty("The enterprise's top department cannot be deleted.")
     if department.get_children_count():
-        raise DepartmentNotEmpty(
-            f"“{department.name}” still has sub-departments; move or delete them first."
-        )
+        raise DepartmentNotEmpty(f"“{department.name}” still has sub-departments; move or delete them first.")
     if department.salespeople.exists():
         raise DepartmentNotEmpty(
             f"“{department.name}” still has salespeople; move them to another department first."

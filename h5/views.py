@@ -15,13 +15,26 @@ from trackers.share import ShareTokenInvalid, share_token_verify
 OPERATIONS_DIR = Path(settings.BASE_DIR) / "graphql" / "operations"
 # Which client document a share kind is rendered from (poster: server side, no GraphQL type).
 KIND_OPERATIONS = {
-    "article": "H5Article", "card": "Card", "form": "Form", "page": "Microsite",
-    "product": "Product", "file": "File",
+    "article": "H5Article",
+    "card": "Card",
+    "form": "Form",
+    "page": "Microsite",
+    "product": "Product",
+    "file": "File",
 }
 # Every document app.js may send; the exact file text, so persisted-only servers accept it.
 APP_OPERATIONS = (
-    "Microsite", "MicrositePage", "H5Article", "Card", "LikeCardTag", "Form", "SubmitForm",
-    "Product", "File", "ForwardShare", "VisitorSession",
+    "Microsite",
+    "MicrositePage",
+    "H5Article",
+    "Card",
+    "LikeCardTag",
+    "Form",
+    "SubmitForm",
+    "Product",
+    "File",
+    "ForwardShare",
+    "VisitorSession",
 )
 
 

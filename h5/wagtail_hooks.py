@@ -29,8 +29,14 @@ class NotificationsPanel(Component):
             "",
             '<li data-kind="{}"{}><strong>{}</strong> <time datetime="{}">{}</time><br>{}</li>',
             (
-                (n.kind, " data-unread" if n.read_at is None else "", n.title,
-                 n.created_at.isoformat(), n.created_at.strftime("%Y-%m-%d %H:%M"), n.body)
+                (
+                    n.kind,
+                    " data-unread" if n.read_at is None else "",
+                    n.title,
+                    n.created_at.isoformat(),
+                    n.created_at.strftime("%Y-%m-%d %H:%M"),
+                    n.body,
+                )
                 for n in self.notifications
             ),
         )
@@ -38,7 +44,9 @@ class NotificationsPanel(Component):
         return format_html(
             '<section class="panel summary nice-padding" id="visitor-notifications">'
             "<h2>Visitor notifications ({} unread)</h2><ul>{}</ul>{}</section>",
-            self.unread, items, empty,
+            self.unread,
+            items,
+            empty,
         )
 
 

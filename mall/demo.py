@@ -10,8 +10,13 @@ from .models import MallConnection, MallOrder
 from .services import feed_import, mall_event_record
 
 FEED = [
-    {"id": "mall-tea-1", "name": "Longjing gift box", "price": "388.00", "h5_path": "/goods/1",
-     "miniprogram_path": "pages/goods/index?id=1"},
+    {
+        "id": "mall-tea-1",
+        "name": "Longjing gift box",
+        "price": "388.00",
+        "h5_path": "/goods/1",
+        "miniprogram_path": "pages/goods/index?id=1",
+    },
     {"id": "mall-tea-2", "name": "Pu'er cake 357g", "price": "168.00", "h5_path": "/goods/2"},
 ]
 
@@ -26,10 +31,23 @@ def seed_content(context) -> None:
     if context.salespeople and not MallOrder.objects.filter(enterprise=enterprise).exists():
         token = share_token_for(enterprise.site.root_page, context.salespeople[0])
         with transaction.atomic():
-            mall_event_record(connection=connection, payload={
-                "event": "order.paid",
-                "order": {"id": "demo-order-1", "amount": "388.00", "share_token": token,
-                          "paid_at": int(time.time()),
-                          "lines": [{"product_id": "mall-tea-1", "name": "Longjing gift box",
-                                     "quantity": 1, "amount": "388.00"}]},
-            })
+            mall_event_record(
+                connection=connection,
+                payload={
+                    "event": "order.paid",
+                    "order": {
+                        "id": "demo-order-1",
+                        "amount": "388.00",
+                        "share_token": token,
+                        "paid_at": int(time.time()),
+                        "lines": [
+                            {
+                                "product_id": "mall-tea-1",
+                                "name": "Longjing gift box",
+                                "quantity": 1,
+                                "amount": "388.00",
+                            }
+                        ],
+                    },
+                },
+            )

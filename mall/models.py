@@ -26,8 +26,9 @@ class MallConnection(models.Model):
     )
     miniprogram_enabled = models.BooleanField(_("Mini-program mall on"), default=False)
     miniprogram_appid = models.CharField(max_length=40, blank=True, verbose_name=_("miniprogram appid"))
-    feed_url = models.URLField(blank=True, help_text=_("JSON or CSV product feed, fetched safely."),
-        verbose_name=_("feed url"))
+    feed_url = models.URLField(
+        blank=True, help_text=_("JSON or CSV product feed, fetched safely."), verbose_name=_("feed url")
+    )
     webhook_secret = models.CharField(max_length=64, default=_new_secret, verbose_name=_("webhook secret"))
 
     class Meta:
@@ -41,8 +42,9 @@ class MallConnection(models.Model):
 class MallProduct(models.Model):
     """The mall's identity of an imported product, so a re-import updates instead of duplicating."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     product = models.OneToOneField(
         "products.Product", on_delete=models.CASCADE, related_name="mall_origin", verbose_name=_("product")
     )
@@ -70,36 +72,49 @@ class MallOrder(models.Model):
         REFUNDED = "refunded", _("Refunded")
         PARTLY_REFUNDED = "partly_refunded", _("Partly refunded")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     external_id = models.CharField(max_length=80, verbose_name=_("external id"))
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PAID,
-        verbose_name=_("status"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PAID, verbose_name=_("status")
+    )
     amount_cents = models.PositiveBigIntegerField(verbose_name=_("amount cents"))
     refunded_cents = models.PositiveBigIntegerField(default=0, verbose_name=_("refunded cents"))
     currency = models.CharField(max_length=3, default="CNY", verbose_name=_("currency"))
     salesperson = models.ForeignKey(
-        "enterprises.Salesperson", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("salesperson"),
     )
     forwarder = models.ForeignKey(
-        "trackers.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("forwarder")
+        "trackers.Visitor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("forwarder"),
     )
     visitor = models.ForeignKey(
-        "trackers.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="mall_orders",
-            verbose_name=_("visitor")
+        "trackers.Visitor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mall_orders",
+        verbose_name=_("visitor"),
     )
     share_token = models.CharField(max_length=40, blank=True, verbose_name=_("share token"))
-    lines = models.JSONField(default=list, help_text=_("[{external_id, name, quantity, amount_cents}]"),
-        verbose_name=_("lines"))
+    lines = models.JSONField(
+        default=list, help_text=_("[{external_id, name, quantity, amount_cents}]"), verbose_name=_("lines")
+    )
     paid_at = models.DateTimeField(verbose_name=_("paid at"))
 
     class Meta:
         ordering = ["-paid_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["enterprise", "external_id"], name="uniq_mall_order")
-        ]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "external_id"], name="uniq_mall_order")]
         verbose_name = _("mall order")
         verbose_name_plural = _("mall orders")
 
@@ -110,8 +125,9 @@ class MallOrder(models.Model):
 class MallWebhookReceipt(models.Model):
     """Every accepted webhook delivery id: a replayed delivery is refused."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     delivery_id = models.CharField(max_length=80, verbose_name=_("delivery id"))
     received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
 
@@ -136,15 +152,21 @@ class MallFeedImport(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("requested by"),
     )
     url = models.CharField(max_length=1000, verbose_name=_("feed url"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING,
-        verbose_name=_("status"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
     created = models.PositiveIntegerField(default=0, verbose_name=_("created"))
     updated = models.PositiveIntegerField(default=0, verbose_name=_("updated"))
     errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))

@@ -44,9 +44,7 @@ def product_mall_links(*, product, share_token: str = "") -> ProductMallLinks:
     mp_path = None
     if connection.miniprogram_enabled and origin.miniprogram_path:
         mp_path = _with_share(origin.miniprogram_path, share_token)
-    return ProductMallLinks(
-        h5_url, connection.miniprogram_appid if mp_path else None, mp_path
-    )
+    return ProductMallLinks(h5_url, connection.miniprogram_appid if mp_path else None, mp_path)
 
 
 @dataclass(frozen=True)
@@ -79,8 +77,9 @@ def mall_stats(*, scope: Scope) -> list[SalespersonMallStats]:
             int(line.get("quantity") or 0) for line in lines or []
         )
     names = dict(
-        Salesperson.objects.filter(pk__in=[r["salesperson_id"] for r in rows if r["salesperson_id"]])
-        .values_list("pk", "display_name")
+        Salesperson.objects.filter(
+            pk__in=[r["salesperson_id"] for r in rows if r["salesperson_id"]]
+        ).values_list("pk", "display_name")
     )
     return [
         SalespersonMallStats(

@@ -46,7 +46,12 @@ def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def webhook_verify(
-    *, connection: MallConnection, body: bytes, signature: str, timestamp: str, delivery_id: str,
+    *,
+    connection: MallConnection,
+    body: bytes,
+    signature: str,
+    timestamp: str,
+    delivery_id: str,
     now: float | None = None,
 ) -> None:
     """Signature, freshness and first delivery; records the delivery id when all hold."""
@@ -63,9 +68,7 @@ def webhook_verify(
         raise WebhookRejected("stale_timestamp", status=401)
     try:
         with transaction.atomic():
-            MallWebhookReceipt.objects.create(
-                enterprise_id=connection.enterprise_id, delivery_id=delivery_id
-            )
+            MallWebhookReceipt.objects.create(enterprise_id=connection.enterprise_id, delivery_id=delivery_id)
     except IntegrityError:
         raise WebhookRejected("replayed_delivery", status=409)
 
@@ -91,9 +94,10 @@ def _attribution(enterprise: Enterprise, token: str) -> tuple[int | None, int | 
     if context.enterprise_id != enterprise.pk:
         return None, None
     salesperson_id = context.salesperson_id
-    if salesperson_id and not Salesperson.objects.filter(
-        pk=salesperson_id, enterprise_id=enterprise.pk
-    ).exists():
+    if (
+        salesperson_id
+        and not Salesperson.objects.filter(pk=salesperson_id, enterprise_id=enterprise.pk).exists()
+    ):
         salesperson_id = None
     forwarder_id = context.forwarder_id
     if forwarder_id and not Visitor.objects.filter(pk=forwarder_id, enterprise_id=enterprise.pk).exists():
@@ -125,9 +129,11 @@ def mall_event_record(*, connection: MallConnection, payload: dict) -> MallOrder
     if not external_id:
         raise WebhookRejected("missing_order_id")
     if event == "order.refunded":
-        order = MallOrder.objects.select_for_update().filter(
-            enterprise=enterprise, external_id=external_id
-        ).first()
+        order = (
+            MallOrder.objects.select_for_update()
+            .filter(enterprise=enterprise, external_id=external_id)
+            .first()
+        )
         if order is None:
             raise WebhookRejected("unknown_order", status=404)
         refunded = min(order.amount_cents, order.refunded_cents + _cents(order_data.get("refund_amount")))
@@ -195,7 +201,7 @@ def feed_parse(content: bytes, *, content_type: str = "") -> list[dict]:
         data = json.loads(text)
         rows = data.get("products") if isinstance(data, dict) else data
         if not isinstance(rows, list):
-            raise ValueError("The JSON feed must be a list of products or {\"products\": [...]}.")
+            raise ValueError('The JSON feed must be a list of products or {"products": [...]}.')
         return rows
     return list(csv.DictReader(io.StringIO(text)))
 

@@ -31,7 +31,7 @@ class MallConnectionViewSet(EnterpriseSnippetViewSet):
         MultiFieldPanel([FieldPanel("h5_enabled"), FieldPanel("h5_base_url")], heading=_("H5 mall")),
         MultiFieldPanel(
             [FieldPanel("miniprogram_enabled"), FieldPanel("miniprogram_appid")],
-                heading=_("Mini-program mall")
+            heading=_("Mini-program mall"),
         ),
         FieldPanel("feed_url"),
         FieldPanel("webhook_secret", read_only=True),

@@ -88,9 +88,7 @@ def seed_content(context) -> None:
             title=title,
             slug=slug,
             share_description=share,
-            icon=demo_picture(
-                enterprise, f"Icon {slug}", size=(96, 96), top=(26, 115, 232), text=title[:2]
-            ),
+            icon=demo_picture(enterprise, f"Icon {slug}", size=(96, 96), top=(26, 115, 232), text=title[:2]),
             body=[
                 {"type": "title_bar", "value": {"title": title}},
                 {"type": "rich_text", "value": f"<p>{share}</p>"},

@@ -35,18 +35,25 @@ class PhonePolicy(models.TextChoices):
 class MicrositeHomePage(ClientPreviewMixin, Page):
     """The root page of an enterprise's Wagtail Site: its microsite home."""
 
-    theme_colour = models.CharField(max_length=7, default="#1a73e8", validators=[colour_validator],
-        verbose_name=_("theme colour"))
-    logo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("logo")
+    theme_colour = models.CharField(
+        max_length=7, default="#1a73e8", validators=[colour_validator], verbose_name=_("theme colour")
     )
-    phone_policy = models.CharField(max_length=20, choices=PhonePolicy.choices, default=PhonePolicy.NONE,
-        verbose_name=_("phone policy"))
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("logo"),
+    )
+    phone_policy = models.CharField(
+        max_length=20, choices=PhonePolicy.choices, default=PhonePolicy.NONE, verbose_name=_("phone policy")
+    )
     #: SITE-3. Kept out of revisions (see with_content_json): shelving never touches the design.
     is_on_shelf = models.BooleanField(
-        default=True, help_text=_("Off the shelf, visitors cannot open the microsite; the design is kept."),
-            verbose_name=_("is on shelf")
+        default=True,
+        help_text=_("Off the shelf, visitors cannot open the microsite; the design is kept."),
+        verbose_name=_("is on shelf"),
     )
     share_description = models.CharField(max_length=140, blank=True, verbose_name=_("share description"))
     body = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True, verbose_name=_("body"))
@@ -108,8 +115,12 @@ class MicrositeNavPage(ClientPreviewMixin, Page):
     """One of at most five navigation pages of a microsite (SITE-1, SITE-2)."""
 
     icon = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("icon")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("icon"),
     )
     share_description = models.CharField(max_length=140, blank=True, verbose_name=_("share description"))
     body = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True, verbose_name=_("body"))

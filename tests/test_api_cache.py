@@ -63,8 +63,9 @@ def test_a_saved_product_invalidates(client, enterprise_a):
     assert (before, after) == ("Tea 4", "Green tea")
 
 
-def test_key_separates_enterprise_and_salesperson_context(client, enterprise_a, enterprise_b,
-                                                         salesperson_a, other_salesperson_a):
+def test_key_separates_enterprise_and_salesperson_context(
+    client, enterprise_a, enterprise_b, salesperson_a, other_salesperson_a
+):
     publish_home(enterprise_a, blocks_for(enterprise_a, 2))
     publish_home(enterprise_b, [{"type": "title_bar", "value": {"title": "B only", "subtitle": ""}}])
 

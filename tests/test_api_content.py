@@ -41,15 +41,17 @@ def blocks_for(enterprise, n: int) -> list[dict]:
     """
     forms = [
         leadform_create(
-            enterprise=enterprise, title=f"Form {i}",
+            enterprise=enterprise,
+            title=f"Form {i}",
             fields=[{"label": "Phone", "field_type": "phone", "required": True}],
         )
         for i in range(max(1, n // 12 + 1))
     ]
     category = ArticleCategory.objects.get_or_create(enterprise=enterprise, name="News")[0]
     chosen = [
-        article_create(enterprise=enterprise, title=f"Chosen {i}", cover=make_image(enterprise, f"ac{i}"),
-                       publish=True)
+        article_create(
+            enterprise=enterprise, title=f"Chosen {i}", cover=make_image(enterprise, f"ac{i}"), publish=True
+        )
         for i in range(2)
     ]
     for article in chosen:
@@ -70,13 +72,31 @@ def blocks_for(enterprise, n: int) -> list[dict]:
         image = make_image(enterprise, title=f"pic{i}")
         kind = i % 12
         if kind == 0:
-            return {"type": "carousel", "value": {"slides": [
-                {"image": image.pk, "caption": "Hi", "link": {"link_type": "url", "url": "https://e.example"}},
-            ] + [{"image": image.pk, "caption": f"To {k}", "link": link(k, image)} for k in range(5)],
-                "autoplay_seconds": 3}}
+            return {
+                "type": "carousel",
+                "value": {
+                    "slides": [
+                        {
+                            "image": image.pk,
+                            "caption": "Hi",
+                            "link": {"link_type": "url", "url": "https://e.example"},
+                        },
+                    ]
+                    + [{"image": image.pk, "caption": f"To {k}", "link": link(k, image)} for k in range(5)],
+                    "autoplay_seconds": 3,
+                },
+            }
         if kind == 1:
-            return {"type": "articles", "value": {"title": "Chosen", "articles": [a.pk for a in chosen],
-                                                  "category": None, "latest_count": 3, "layout": "cards"}}
+            return {
+                "type": "articles",
+                "value": {
+                    "title": "Chosen",
+                    "articles": [a.pk for a in chosen],
+                    "category": None,
+                    "latest_count": 3,
+                    "layout": "cards",
+                },
+            }
         if kind == 2:
             file = sales_file(enterprise, f"file{i}", image)
             return {"type": "file", "value": {"file": file.pk, "title": ""}}
@@ -86,21 +106,36 @@ def blocks_for(enterprise, n: int) -> list[dict]:
             product = Product.objects.create(enterprise=enterprise, name=f"Tea {i}", cover=image)
             return {"type": "products", "value": {"title": "Buy", "products": [product.pk], "layout": "grid"}}
         if kind == 5:
-            return {"type": "title_bar",
-                    "value": {"title": "Welcome", "subtitle": "", "more_link": link(i + 1, image)}}
+            return {
+                "type": "title_bar",
+                "value": {"title": "Welcome", "subtitle": "", "more_link": link(i + 1, image)},
+            }
         if kind == 6:
             return {"type": "divider", "value": {"style": "line", "height": 8}}
         if kind == 7:
-            return {"type": "rich_text", "value": f'<p>Hello <a href="javascript:alert(1)">x</a> '
-                                                  f'<a linktype="page" id="{home_id}">home</a></p>'}
+            return {
+                "type": "rich_text",
+                "value": f'<p>Hello <a href="javascript:alert(1)">x</a> '
+                f'<a linktype="page" id="{home_id}">home</a></p>',
+            }
         if kind == 8:
             return {"type": "image", "value": {"image": image.pk, "caption": "c", "link": link(i + 1, image)}}
         if kind == 9:
-            return {"type": "video",
-                    "value": {"url": "https://v.example/a.mp4", "poster": image.pk, "title": "v"}}
+            return {
+                "type": "video",
+                "value": {"url": "https://v.example/a.mp4", "poster": image.pk, "title": "v"},
+            }
         if kind == 10:
-            return {"type": "articles", "value": {"title": "Latest", "articles": [], "category": category.pk,
-                                                  "latest_count": 3, "layout": "list"}}
+            return {
+                "type": "articles",
+                "value": {
+                    "title": "Latest",
+                    "articles": [],
+                    "category": category.pk,
+                    "latest_count": 3,
+                    "layout": "list",
+                },
+            }
         return {"type": "contact", "value": {"label": "Consult", "action": "consult", "style": "primary"}}
 
     return [block(i) for i in range(n)]
@@ -108,7 +143,10 @@ def blocks_for(enterprise, n: int) -> list[dict]:
 
 def sales_file(enterprise, title: str, cover) -> SalesFile:
     return SalesFile.objects.create(
-        enterprise=enterprise, title=title, kind="document", cover=cover,
+        enterprise=enterprise,
+        title=title,
+        kind="document",
+        cover=cover,
         document=make_document(enterprise, title),
     )
 
@@ -153,15 +191,26 @@ def test_microsite_body_is_typed_with_embeds_resolved(client, enterprise_a, sale
     assert site["salesperson"]["name"] == salesperson_a.display_name
     body = site["body"]
     assert [b["__typename"] for b in body] == [
-        "CarouselBlockType", "ArticleListBlockType", "FileBlockType", "FormBlockType", "ProductListBlockType",
-        "TitleBarBlockType", "DividerBlockType", "RichTextBlockType", "ImageBlockType", "VideoBlockType",
-        "ArticleListBlockType", "ContactBlockType",
+        "CarouselBlockType",
+        "ArticleListBlockType",
+        "FileBlockType",
+        "FormBlockType",
+        "ProductListBlockType",
+        "TitleBarBlockType",
+        "DividerBlockType",
+        "RichTextBlockType",
+        "ImageBlockType",
+        "VideoBlockType",
+        "ArticleListBlockType",
+        "ContactBlockType",
     ]
     carousel = body[0]
     assert carousel["slides"][0]["image"]["url"].startswith("http://testserver/")
     assert carousel["slides"][0]["link"] == {"kind": "url", "targetId": None, "url": "https://e.example"}
     assert carousel["slides"][1]["link"] == {
-        "kind": "page", "targetId": str(enterprise_a.site.root_page_id), "url": None
+        "kind": "page",
+        "targetId": str(enterprise_a.site.root_page_id),
+        "url": None,
     }
     kinds = [s["link"]["kind"] for s in carousel["slides"][1:]]
     assert kinds == ["page", "article", "product", "file", "form"]
@@ -187,8 +236,11 @@ def page_queries(client, enterprise, variables=None) -> tuple[dict, list[str]]:
         result = gql(client, enterprise, MICROSITE, variables)
     assert "errors" not in result, result
     # transaction control (the test's savepoints around an atomic request) is not a query
-    return result, [q["sql"] for q in queries.captured_queries
-                    if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    return result, [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
 
 
 def test_microsite_query_count_is_constant_for_5_50_200_blocks(client, salesperson_a, settings):
@@ -221,8 +273,9 @@ def test_microsite_page_by_id_is_constant_too(client, db, settings):
     for n in (5, 50):
         enterprise = EnterpriseFactory(name=f"Nav {n}", slug=f"nav{n}")
         home = publish_home(enterprise, [])
-        nav = home.add_child(instance=MicrositeNavPage(title="Products", slug="products",
-                                                      body=blocks_for(enterprise, n)))
+        nav = home.add_child(
+            instance=MicrositeNavPage(title="Products", slug="products", body=blocks_for(enterprise, n))
+        )
         nav.save_revision().publish()
         gql(client, enterprise, document, {"id": nav.pk})
         with CaptureQueriesContext(connection) as queries:
@@ -241,14 +294,20 @@ def test_embeds_and_links_of_another_enterprise_are_dropped(client, enterprise_a
     b_article = article_create(enterprise=enterprise_b, title="B news", publish=True)
     b_form = leadform_create(enterprise=enterprise_b, title="B form", fields=[])
     b_home = enterprise_b.site.root_page_id
-    publish_home(enterprise_a, [
-        {"type": "products", "value": {"title": "x", "products": [b_product.pk], "layout": "grid"}},
-        {"type": "file", "value": {"file": b_file.pk, "title": "f"}},
-        {"type": "articles", "value": {"articles": [b_article.pk], "latest_count": 3, "layout": "list"}},
-        {"type": "form", "value": {"form": b_form.pk, "title": "f"}},
-        {"type": "title_bar", "value": {"title": "t", "more_link": {"link_type": "page", "page": b_home}}},
-        {"type": "rich_text", "value": f'<p><a linktype="page" id="{b_home}">B</a></p>'},
-    ])
+    publish_home(
+        enterprise_a,
+        [
+            {"type": "products", "value": {"title": "x", "products": [b_product.pk], "layout": "grid"}},
+            {"type": "file", "value": {"file": b_file.pk, "title": "f"}},
+            {"type": "articles", "value": {"articles": [b_article.pk], "latest_count": 3, "layout": "list"}},
+            {"type": "form", "value": {"form": b_form.pk, "title": "f"}},
+            {
+                "type": "title_bar",
+                "value": {"title": "t", "more_link": {"link_type": "page", "page": b_home}},
+            },
+            {"type": "rich_text", "value": f'<p><a linktype="page" id="{b_home}">B</a></p>'},
+        ],
+    )
 
     body = gql(client, enterprise_a, MICROSITE)["data"]["microsite"]["body"]
 
@@ -325,19 +384,30 @@ def test_articles_list_is_cursor_paginated_and_capped(client, enterprise_a):
 
 def test_submit_form_returns_field_errors_with_codes(client, enterprise_a, salesperson_a):
     form = leadform_create(
-        enterprise=enterprise_a, title="Contact",
-        fields=[{"label": "Name", "field_type": "singleline", "required": True},
-                {"label": "Phone", "field_type": "phone", "required": True}],
+        enterprise=enterprise_a,
+        title="Contact",
+        fields=[
+            {"label": "Name", "field_type": "singleline", "required": True},
+            {"label": "Phone", "field_type": "phone", "required": True},
+        ],
     )
     mutation = """mutation($id: ID!, $data: GenericScalar!, $sp: ID) {
         submitForm(formId: $id, data: $data, salespersonId: $sp) {
             ok submissionId errors { field code } } }"""
-    bad = gql(client, enterprise_a, mutation, {"id": form.pk, "data": {"name": "", "phone": "123"},
-                                               "sp": salesperson_a.pk})["data"]["submitForm"]
+    bad = gql(
+        client,
+        enterprise_a,
+        mutation,
+        {"id": form.pk, "data": {"name": "", "phone": "123"}, "sp": salesperson_a.pk},
+    )["data"]["submitForm"]
     assert bad["ok"] is False and bad["submissionId"] is None
     assert {e["field"] for e in bad["errors"]} == {"name", "phone"}
-    good = gql(client, enterprise_a, mutation, {"id": form.pk, "data": {"name": "Li", "phone": "13812345678"},
-                                                "sp": salesperson_a.pk})["data"]["submitForm"]
+    good = gql(
+        client,
+        enterprise_a,
+        mutation,
+        {"id": form.pk, "data": {"name": "Li", "phone": "13812345678"}, "sp": salesperson_a.pk},
+    )["data"]["submitForm"]
     assert good == {"ok": True, "submissionId": good["submissionId"], "errors": []}
 
 
@@ -356,8 +426,12 @@ def test_cost_and_batch_limits_reject_with_limit(client, enterprise_a):
     amplified = gql(client, enterprise_a, "query { ...F4 } " + " ".join(fragments))
     assert set(codes(amplified)) == {"LIMIT"}
     assert any("expensive" in e["message"] for e in amplified["errors"])
-    batch = client.post("/graphql/", data=json.dumps([{"query": "{ __typename }"}] * 2),
-                        content_type="application/json", HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key)
+    batch = client.post(
+        "/graphql/",
+        data=json.dumps([{"query": "{ __typename }"}] * 2),
+        content_type="application/json",
+        HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key,
+    )
     assert [e["extensions"]["code"] for e in batch.json()["errors"]] == ["LIMIT"]
 
 
@@ -369,8 +443,12 @@ def test_junk_gets_clear_errors_never_a_500(client, enterprise_a):
         json.dumps({"query": '{ article(id: "99999999999999999999") { id } }'}),
     ]
     for body in bodies:
-        response = client.post("/graphql/", data=body, content_type="application/json",
-                               HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key)
+        response = client.post(
+            "/graphql/",
+            data=body,
+            content_type="application/json",
+            HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key,
+        )
         assert response.status_code in (200, 400)
         assert "Traceback" not in response.content.decode()
 
@@ -399,16 +477,24 @@ def test_persisted_operation_runs_by_hash(client, enterprise_a):
         "extensions": {"persistedQuery": {"sha256Hash": document_hash(text)}},
         "variables": {"id": article.pk},
     }
-    response = client.post("/graphql/", data=json.dumps(body), content_type="application/json",
-                           HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key)
+    response = client.post(
+        "/graphql/",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key,
+    )
     assert response.json()["data"]["article"]["title"] == "By hash"
 
 
 def test_unknown_hash_and_free_text_are_refused_when_persisted_only(client, enterprise_a, settings):
     settings.GRAPHQL_PERSISTED_ONLY = True
     unknown = {"extensions": {"persistedQuery": {"sha256Hash": "0" * 64}}}
-    response = client.post("/graphql/", data=json.dumps(unknown), content_type="application/json",
-                           HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key)
+    response = client.post(
+        "/graphql/",
+        data=json.dumps(unknown),
+        content_type="application/json",
+        HTTP_X_ENTERPRISE_KEY=enterprise_a.public_key,
+    )
     assert codes(response.json()) == ["PERSISTED_QUERY_NOT_FOUND"]
     assert codes(gql(client, enterprise_a, "{ ping }")) == ["PERSISTED_QUERY_NOT_FOUND"]
 
@@ -423,7 +509,8 @@ def operation(name: str) -> str:
 
 def rich_form(enterprise):
     return leadform_create(
-        enterprise=enterprise, title="联系我们",
+        enterprise=enterprise,
+        title="联系我们",
         description='<p>Call <b>us</b> today</p><script>alert(1)</script><p onclick="x()">Free</p>',
         header_image=make_image(enterprise, "header", size=(120, 40)),
         fields=[{"label": "Phone", "field_type": "phone", "required": True}],
@@ -469,8 +556,9 @@ def test_card_with_chosen_articles_answers_with_their_covers(client, enterprise_
     from cms.cards.models import CardArticle
 
     cover = make_image(enterprise_a, "cover")
-    article = article_create(enterprise=enterprise_a, title="Our story", summary="Why", cover=cover,
-                             publish=True)
+    article = article_create(
+        enterprise=enterprise_a, title="Our story", summary="Why", cover=cover, publish=True
+    )
     CardArticle.objects.create(card=salesperson_a.card, page=article, sort_order=0)
     token = share_token_for(salesperson_a.card, salesperson_a)
 
@@ -488,10 +576,14 @@ def test_product_price_comes_formatted_in_yuan_beside_the_number(client, enterpr
     query = "query($id: ID!) { product(id: $id) { price priceDisplay currency } }"
 
     assert gql(client, enterprise_a, query, {"id": priced.pk})["data"]["product"] == {
-        "price": "1280.00", "priceDisplay": "¥1,280.00", "currency": "CNY",
+        "price": "1280.00",
+        "priceDisplay": "¥1,280.00",
+        "currency": "CNY",
     }
     assert gql(client, enterprise_a, query, {"id": on_request.pk})["data"]["product"] == {
-        "price": None, "priceDisplay": None, "currency": "CNY",
+        "price": None,
+        "priceDisplay": None,
+        "currency": "CNY",
     }
     listed = gql(client, enterprise_a, operation("Product"), {"id": priced.pk})["data"]["product"]
     assert listed["priceDisplay"] == "¥1,280.00"
@@ -499,8 +591,12 @@ def test_product_price_comes_formatted_in_yuan_beside_the_number(client, enterpr
 
 def test_file_size_comes_in_human_units_beside_the_bytes(client, enterprise_a):
     file = SalesFile.objects.create(
-        enterprise=enterprise_a, title="Catalogue", kind="document", size=1_258_291,
-        document=make_document(enterprise_a, "catalogue"), content_type="application/pdf",
+        enterprise=enterprise_a,
+        title="Catalogue",
+        kind="document",
+        size=1_258_291,
+        document=make_document(enterprise_a, "catalogue"),
+        content_type="application/pdf",
     )
 
     answer = gql(client, enterprise_a, operation("File"), {"id": file.pk})

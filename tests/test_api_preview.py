@@ -71,10 +71,17 @@ def editor_preview(editor, page, body) -> HttpResponse:  # noqa: F821
     from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
     url = f"/admin/pages/{page.pk}/edit/preview/"
-    data = nested_form_data({
-        "title": page.title, "slug": page.slug, "theme_colour": "#1a73e8", "share_description": "",
-        "phone_policy": "none", "body": streamfield(body), "comments": inline_formset([]),
-    })
+    data = nested_form_data(
+        {
+            "title": page.title,
+            "slug": page.slug,
+            "theme_colour": "#1a73e8",
+            "share_description": "",
+            "phone_policy": "none",
+            "body": streamfield(body),
+            "comments": inline_formset([]),
+        }
+    )
     posted = editor.post(url, data)
     if posted.status_code != 200 or not posted.json().get("is_valid"):
         return posted
@@ -82,8 +89,9 @@ def editor_preview(editor, page, body) -> HttpResponse:  # noqa: F821
 
 
 def h5_config(response) -> dict:
-    found = re.search(r'<script id="h5-config" type="application/json">(.*?)</script>',
-                      response.content.decode(), re.S)
+    found = re.search(
+        r'<script id="h5-config" type="application/json">(.*?)</script>', response.content.decode(), re.S
+    )
     return json.loads(found.group(1))
 
 
@@ -105,8 +113,13 @@ def test_editor_preview_opens_the_client_on_the_unsaved_draft(client, login, ent
     result = gql(client, enterprise_a, config["document"], {"token": config["previewToken"]})
     assert "errors" not in result, result
     assert result["data"]["pagePreview"]["body"] == [
-        {"__typename": "ContactBlockType", "id": result["data"]["pagePreview"]["body"][0]["id"],
-         "label": "Unsaved", "action": "call", "style": "inline"}
+        {
+            "__typename": "ContactBlockType",
+            "id": result["data"]["pagePreview"]["body"][0]["id"],
+            "label": "Unsaved",
+            "action": "call",
+            "style": "inline",
+        }
     ]
     live = gql(client, enterprise_a, "{ microsite { body { ... on TitleBarBlockType { title } } } }")
     assert live["data"]["microsite"]["body"] == [{"title": "Live"}]  # nothing was saved or published

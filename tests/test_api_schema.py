@@ -16,6 +16,14 @@ def test_sdl_snapshot_matches_the_schema():
 
 def test_every_field_a_client_uses_is_documented_in_the_snapshot():
     sdl = SNAPSHOT.read_text()
-    for name in ["microsite(", "article(", "articles(", "card(", "submitForm(", "likeCardTag(",
-                 "trackEvents(", "login("]:
+    for name in [
+        "microsite(",
+        "article(",
+        "articles(",
+        "card(",
+        "submitForm(",
+        "likeCardTag(",
+        "trackEvents(",
+        "login(",
+    ]:
         assert name in sdl, name

@@ -132,11 +132,21 @@ def test_salesperson_cannot_use_copy_action(login, enterprise_a, salesperson_a):
 
 def _edit_payload(card, **changes):
     data = {
-        "name": card.name, "title": "", "phone": "", "wechat_id": "", "email": "", "address": "",
-        "intro": card.intro, "is_published": "on",
-        "tags-TOTAL_FORMS": "0", "tags-INITIAL_FORMS": "0", "tags-MIN_NUM_FORMS": "0",
+        "name": card.name,
+        "title": "",
+        "phone": "",
+        "wechat_id": "",
+        "email": "",
+        "address": "",
+        "intro": card.intro,
+        "is_published": "on",
+        "tags-TOTAL_FORMS": "0",
+        "tags-INITIAL_FORMS": "0",
+        "tags-MIN_NUM_FORMS": "0",
         "tags-MAX_NUM_FORMS": "1000",
-        "articles-TOTAL_FORMS": "0", "articles-INITIAL_FORMS": "0", "articles-MIN_NUM_FORMS": "0",
+        "articles-TOTAL_FORMS": "0",
+        "articles-INITIAL_FORMS": "0",
+        "articles-MIN_NUM_FORMS": "0",
         "articles-MAX_NUM_FORMS": "1000",
         "content-count": "0",
     }
@@ -195,10 +205,16 @@ def test_chosen_articles_of_own_enterprise_only(login, admin_a, enterprise_a, en
     for order, page in enumerate((own, draft)):
         CardArticle.objects.create(card=card, page=page, sort_order=order)
     assert card_effective(salesperson=salesperson_a).module("articles").data == [own]
-    payload = _edit_payload(card, **{
-        "articles-TOTAL_FORMS": "1", "articles-0-page": str(foreign.pk), "articles-0-ORDER": "1",
-        "articles-0-id": "", "articles-0-DELETE": "",
-    })
+    payload = _edit_payload(
+        card,
+        **{
+            "articles-TOTAL_FORMS": "1",
+            "articles-0-page": str(foreign.pk),
+            "articles-0-ORDER": "1",
+            "articles-0-id": "",
+            "articles-0-DELETE": "",
+        },
+    )
     response = login(admin_a).post(f"{URL}edit/{card.pk}/", payload)
     assert response.status_code == 200 and "Choose an article of your enterprise" in response.content.decode()
     assert not CardArticle.objects.filter(card=card, page=foreign).exists()

@@ -38,9 +38,10 @@ def test_demo_content_is_complete_and_idempotent(db):
     assert Product.objects.filter(enterprise=enterprise).count() == 6
     assert SalesFile.objects.filter(enterprise=enterprise).count() == 5
     assert LeadFormPage.objects.live().descendant_of(enterprise.root_page).count() == 2
-    visible = PosterTemplate.objects.filter(enterprise__isnull=True).count() + PosterTemplate.objects.filter(
-        enterprise=enterprise
-    ).count()
+    visible = (
+        PosterTemplate.objects.filter(enterprise__isnull=True).count()
+        + PosterTemplate.objects.filter(enterprise=enterprise).count()
+    )
     assert visible == 4
     first = _counts()
     for seeder in SEEDERS:

@@ -249,7 +249,7 @@ def test_the_real_graphql_endpoint_serves_tracking(client, salesperson_a):
 
     token = token_for(salesperson_a, "article", 4)
     body = {
-        "query": "mutation($t: String!) { trackEvents(token: $t, device: \"device-gql-0001\", "
+        "query": 'mutation($t: String!) { trackEvents(token: $t, device: "device-gql-0001", '
         'events: [{id: "e1", type: "open"}]) { accepted rejected } }',
         "variables": {"t": token},
     }

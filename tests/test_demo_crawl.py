@@ -36,8 +36,7 @@ MIN_PAGES = 300
 #: Defects the crawl found that are still open (issue 16/21 notes), by URL pattern. They are printed
 #: on every run; any other failure fails the test, and a listed defect that no longer occurs fails it
 #: too, so the list can only shrink.
-KNOWN_DEFECTS: dict[str, str] = {
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 def split_known(failures):

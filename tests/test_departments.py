@@ -15,7 +15,7 @@ from tests.factories import make_member, make_salesperson
 @pytest.fixture
 def org(enterprise_a):
     """root ─┬─ east (manager: east_boss) ── shanghai (manager: sh_boss) ── pudong
-             └─ north"""
+    └─ north"""
     root = Department.get_root_nodes().get(enterprise=enterprise_a)
     east = services.department_create(enterprise=enterprise_a, name="East", parent=root)
     shanghai = services.department_create(enterprise=enterprise_a, name="Shanghai", parent=east)
@@ -43,9 +43,7 @@ def test_salesperson_sees_only_self(org):
 
 
 def test_manager_sees_own_subtree_at_each_level(org):
-    assert visible(org["east_boss"].user) == {
-        org[k].pk for k in ("east_boss", "sh_boss", "sh_rep", "pd_rep")
-    }
+    assert visible(org["east_boss"].user) == {org[k].pk for k in ("east_boss", "sh_boss", "sh_rep", "pd_rep")}
     assert visible(org["sh_boss"].user) == {org[k].pk for k in ("sh_boss", "sh_rep", "pd_rep")}
 
 

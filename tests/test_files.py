@@ -16,12 +16,22 @@ URL = "/admin/snippets/salesfiles/salesfile/"
 
 
 def test_document_image_and_video_are_stored_in_the_enterprise_collection(enterprise_a, salesperson_a):
-    doc = salesfile_create(enterprise=enterprise_a, title="Brochure", kind="document",
-                           upload=SimpleUploadedFile("brochure.pdf", PDF))
-    image = salesfile_create(enterprise=enterprise_a, title="Photo", kind="image", owner=salesperson_a,
-                             upload=SimpleUploadedFile("p.png", png_bytes()))
-    video = salesfile_create(enterprise=enterprise_a, title="Demo", kind="video",
-                             upload=SimpleUploadedFile("demo.mp4", MP4))
+    doc = salesfile_create(
+        enterprise=enterprise_a,
+        title="Brochure",
+        kind="document",
+        upload=SimpleUploadedFile("brochure.pdf", PDF),
+    )
+    image = salesfile_create(
+        enterprise=enterprise_a,
+        title="Photo",
+        kind="image",
+        owner=salesperson_a,
+        upload=SimpleUploadedFile("p.png", png_bytes()),
+    )
+    video = salesfile_create(
+        enterprise=enterprise_a, title="Demo", kind="video", upload=SimpleUploadedFile("demo.mp4", MP4)
+    )
     assert doc.content_type == "application/pdf" and doc.document.collection == enterprise_a.collection
     assert image.content_type == "image/png" and image.image.collection == enterprise_a.collection
     assert image.is_personal and not doc.is_personal
@@ -31,8 +41,12 @@ def test_document_image_and_video_are_stored_in_the_enterprise_collection(enterp
 def test_oversize_upload_is_refused_with_a_clear_error(enterprise_a, settings):
     settings.SALES_FILE_MAX_BYTES = {"document": 1024}
     with pytest.raises(FileRejected) as excinfo:
-        salesfile_create(enterprise=enterprise_a, title="Big", kind="document",
-                         upload=SimpleUploadedFile("big.pdf", PDF + b"x" * 2000))
+        salesfile_create(
+            enterprise=enterprise_a,
+            title="Big",
+            kind="document",
+            upload=SimpleUploadedFile("big.pdf", PDF + b"x" * 2000),
+        )
     assert excinfo.value.code == "LIMIT"
     assert "big.pdf" in excinfo.value.message and "limit" in excinfo.value.message
     assert SalesFile.objects.count() == 0
@@ -57,10 +71,16 @@ def test_wrong_type_upload_is_refused(enterprise_a, kind, name, content):
     assert SalesFile.objects.count() == 0
 
 
-def test_sharing_a_personal_file_copies_it_to_the_enterprise_library_once(enterprise_a, salesperson_a,
-                                                                         other_salesperson_a):
-    mine = salesfile_create(enterprise=enterprise_a, title="My deck", kind="document", owner=salesperson_a,
-                            upload=SimpleUploadedFile("deck.pdf", PDF))
+def test_sharing_a_personal_file_copies_it_to_the_enterprise_library_once(
+    enterprise_a, salesperson_a, other_salesperson_a
+):
+    mine = salesfile_create(
+        enterprise=enterprise_a,
+        title="My deck",
+        kind="document",
+        owner=salesperson_a,
+        upload=SimpleUploadedFile("deck.pdf", PDF),
+    )
     shared = salesfile_share_to_enterprise(sales_file=mine, salesperson=salesperson_a)
     assert shared.owner is None and shared.document_id == mine.document_id and shared.shared_from == mine
     assert salesfile_share_to_enterprise(sales_file=mine, salesperson=salesperson_a) == shared
@@ -69,8 +89,12 @@ def test_sharing_a_personal_file_copies_it_to_the_enterprise_library_once(enterp
 
 
 def test_chosen_stored_document_is_checked_too(enterprise_a):
-    sales_file = SalesFile(enterprise=enterprise_a, title="Exe", kind="document",
-                           document=make_document(enterprise_a, "x", content=b"MZ\x90\x00binary"))
+    sales_file = SalesFile(
+        enterprise=enterprise_a,
+        title="Exe",
+        kind="document",
+        document=make_document(enterprise_a, "x", content=b"MZ\x90\x00binary"),
+    )
     with pytest.raises(ValidationError) as excinfo:
         sales_file.full_clean()
     assert "document" in excinfo.value.message_dict
@@ -79,8 +103,13 @@ def test_chosen_stored_document_is_checked_too(enterprise_a):
 @pytest.fixture
 def library(enterprise_a, enterprise_b, salesperson_a, other_salesperson_a):
     def make(title, owner=None, enterprise=enterprise_a):
-        return salesfile_create(enterprise=enterprise, title=title, kind="document", owner=owner,
-                                upload=SimpleUploadedFile(f"{title}.pdf", PDF))
+        return salesfile_create(
+            enterprise=enterprise,
+            title=title,
+            kind="document",
+            owner=owner,
+            upload=SimpleUploadedFile(f"{title}.pdf", PDF),
+        )
 
     return {
         "shared": make("Company profile"),
@@ -105,10 +134,15 @@ def test_admin_listing_and_edit_are_scoped(login, library, salesperson_a, admin_
 
 def test_admin_upload_refuses_wrong_type_with_a_field_error(login, salesperson_a, settings):
     client = login(salesperson_a.user)
-    response = client.post(f"{URL}add/", {
-        "title": "Evil", "kind": "document", "description": "",
-        "upload": SimpleUploadedFile("evil.pdf", b"MZ\x90\x00 not a pdf"),
-    })
+    response = client.post(
+        f"{URL}add/",
+        {
+            "title": "Evil",
+            "kind": "document",
+            "description": "",
+            "upload": SimpleUploadedFile("evil.pdf", b"MZ\x90\x00 not a pdf"),
+        },
+    )
     assert response.status_code == 200
     assert "not an accepted document file" in response.content.decode()
     assert SalesFile.objects.count() == 0
@@ -116,10 +150,16 @@ def test_admin_upload_refuses_wrong_type_with_a_field_error(login, salesperson_a
 
 def test_admin_upload_creates_a_personal_file_and_shares_it(login, salesperson_a):
     client = login(salesperson_a.user)
-    response = client.post(f"{URL}add/", {
-        "title": "Price list", "kind": "document", "description": "",
-        "upload": SimpleUploadedFile("prices.pdf", PDF), "share_to_enterprise": "on",
-    })
+    response = client.post(
+        f"{URL}add/",
+        {
+            "title": "Price list",
+            "kind": "document",
+            "description": "",
+            "upload": SimpleUploadedFile("prices.pdf", PDF),
+            "share_to_enterprise": "on",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     personal = SalesFile.objects.get(title="Price list", owner=salesperson_a)
     assert personal.content_type == "application/pdf" and personal.size == len(PDF)
@@ -128,23 +168,41 @@ def test_admin_upload_creates_a_personal_file_and_shares_it(login, salesperson_a
 
 def test_admin_refuses_another_enterprises_document_posted_by_id(login, salesperson_a, enterprise_b):
     foreign = make_document(enterprise_b, "beta-secret", content=b"%PDF-1.4 secret")
-    response = login(salesperson_a.user).post(f"{URL}add/", {
-        "title": "Stolen", "kind": "document", "description": "", "document": foreign.pk,
-    })
+    response = login(salesperson_a.user).post(
+        f"{URL}add/",
+        {
+            "title": "Stolen",
+            "kind": "document",
+            "description": "",
+            "document": foreign.pk,
+        },
+    )
     assert response.status_code == 200
     assert not SalesFile.objects.filter(title="Stolen").exists()
 
 
-@pytest.mark.parametrize("size, shown", [
-    (0, "0 B"), (512, "512 B"), (2048, "2 KB"), (1_258_291, "1.2 MB"), (3 * 1024**3, "3.0 GB"),
-])
+@pytest.mark.parametrize(
+    "size, shown",
+    [
+        (0, "0 B"),
+        (512, "512 B"),
+        (2048, "2 KB"),
+        (1_258_291, "1.2 MB"),
+        (3 * 1024**3, "3.0 GB"),
+    ],
+)
 def test_file_size_reads_in_human_units(size, shown):
     assert SalesFile(size=size).size_display == shown
 
 
 def test_admin_listing_shows_file_sizes_in_human_units(login, admin_a, enterprise_a):
-    SalesFile.objects.create(enterprise=enterprise_a, title="Catalogue", kind="document", size=1_258_291,
-                             document=make_document(enterprise_a, "catalogue"))
+    SalesFile.objects.create(
+        enterprise=enterprise_a,
+        title="Catalogue",
+        kind="document",
+        size=1_258_291,
+        document=make_document(enterprise_a, "catalogue"),
+    )
 
     listing = login(admin_a).get(URL).content.decode()
 

@@ -22,8 +22,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _settings_in_subprocess(module: str, env: dict[str, str], expr: str) -> str:
-    clean_env = {k: v for k, v in os.environ.items() if k not in {
-        "DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MEDIA_ROOT"}}
+    clean_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MEDIA_ROOT"}
+    }
     clean_env.update(env, DJANGO_SETTINGS_MODULE=module)
     code = f"import django; django.setup(); from django.conf import settings as s; print(repr(({expr},)))"
     result = subprocess.run(
@@ -34,7 +37,8 @@ def _settings_in_subprocess(module: str, env: dict[str, str], expr: str) -> str:
 
 def test_settings_without_database_url_load_but_refuse_queries_and_celery_is_eager():
     out = _settings_in_subprocess(
-        "cms.settings.dev", {},
+        "cms.settings.dev",
+        {},
         "s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG, "
         "s.CACHES['default']['BACKEND']",
     )
@@ -43,7 +47,8 @@ def test_settings_without_database_url_load_but_refuse_queries_and_celery_is_eag
     assert "LocMemCache" in out
     with pytest.raises(subprocess.CalledProcessError) as excinfo:
         _settings_in_subprocess(
-            "cms.settings.dev", {},
+            "cms.settings.dev",
+            {},
             "__import__('django.db').db.connection.cursor()",
         )
     assert "OperationalError: DATABASE_URL is not set" in excinfo.value.stderr
@@ -224,11 +229,27 @@ def _counts() -> dict[str, int]:
         "sites": Site.objects.count(),
     }
     for model in apps.get_models():
-        if model._meta.app_label in {"enterprises", "microsites", "articles", "cards", "posters",
-                                     "leadforms", "salesfiles", "products", "trackers", "crm",
-                                     "wechat", "wagtailcore", "wagtailimages", "wagtaildocs"}:
-            if model._meta.label in {"wagtailcore.PageLogEntry", "wagtailcore.ModelLogEntry",
-                                     "wagtailcore.ReferenceIndex"}:
+        if model._meta.app_label in {
+            "enterprises",
+            "microsites",
+            "articles",
+            "cards",
+            "posters",
+            "leadforms",
+            "salesfiles",
+            "products",
+            "trackers",
+            "crm",
+            "wechat",
+            "wagtailcore",
+            "wagtailimages",
+            "wagtaildocs",
+        }:
+            if model._meta.label in {
+                "wagtailcore.PageLogEntry",
+                "wagtailcore.ModelLogEntry",
+                "wagtailcore.ReferenceIndex",
+            }:
                 continue
             counts[model._meta.label] = model._default_manager.count()
     return counts

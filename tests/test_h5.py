@@ -65,8 +65,11 @@ def test_visitor_session_names_the_device_visitor_once(client, enterprise_a, art
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("token", "device", "code"),
-    [("AAAAAAAAAAAAAAAAAAAAAA", "device-123456", "FORBIDDEN"), (None, "short", "VALIDATION"),
-     (None, "bad device id!!", "VALIDATION")],
+    [
+        ("AAAAAAAAAAAAAAAAAAAAAA", "device-123456", "FORBIDDEN"),
+        (None, "short", "VALIDATION"),
+        (None, "bad device id!!", "VALIDATION"),
+    ],
 )
 def test_visitor_session_refuses_bad_tokens_and_devices(
     client, enterprise_a, article_token, token, device, code
@@ -110,10 +113,18 @@ def test_dashboard_shows_a_salesperson_only_their_own_notifications(
     client, login, enterprise_a, salesperson_a, other_salesperson_a, admin_a
 ):
     # given a notification for A and one for a colleague
-    Notification.objects.create(enterprise=enterprise_a, salesperson=salesperson_a, kind="form_submit",
-                                title="Zhang submitted <b>Book</b>")
-    Notification.objects.create(enterprise=enterprise_a, salesperson=other_salesperson_a, kind="form_submit",
-                                title="Li submitted Quote")
+    Notification.objects.create(
+        enterprise=enterprise_a,
+        salesperson=salesperson_a,
+        kind="form_submit",
+        title="Zhang submitted <b>Book</b>",
+    )
+    Notification.objects.create(
+        enterprise=enterprise_a,
+        salesperson=other_salesperson_a,
+        kind="form_submit",
+        title="Li submitted Quote",
+    )
 
     # then A's dashboard lists A's, escaped, and not the colleague's; an admin has no inbox panel
     html = login(salesperson_a.user).get("/admin/").content.decode()
@@ -127,7 +138,7 @@ def _config(response) -> dict:
     start = html.index('<script id="h5-config" type="application/json">') + len(
         '<script id="h5-config" type="application/json">'
     )
-    return json.loads(html[start:html.index("</script>", start)])
+    return json.loads(html[start : html.index("</script>", start)])
 
 
 @pytest.mark.django_db
@@ -146,9 +157,15 @@ def test_poster_link_opens_its_target_credited_to_the_poster_only_within_its_ent
     # given a composed poster of A's card
     card = Card.objects.get(salesperson=salesperson_a)
     poster = GeneratedPoster.objects.create(
-        enterprise=enterprise_a, salesperson=salesperson_a, target_kind="card", target_id=card.pk,
-        share_url=share_url(card, salesperson_a), cache_key="k" * 64,
-        image=ContentFile(png_bytes(), name="poster.png"), width=40, height=30,
+        enterprise=enterprise_a,
+        salesperson=salesperson_a,
+        target_kind="card",
+        target_id=card.pk,
+        share_url=share_url(card, salesperson_a),
+        cache_key="k" * 64,
+        image=ContentFile(png_bytes(), name="poster.png"),
+        width=40,
+        height=30,
     )
 
     # when its share link (the poster's QR code) opens, then the shell shows the card, loaded with
@@ -166,7 +183,9 @@ def test_poster_link_opens_its_target_credited_to_the_poster_only_within_its_ent
     )
     assert client.get(f"/h5/s/{forged}/").status_code == 404
     missing = share_token_make(
-        enterprise_id=enterprise_a.pk, salesperson_id=salesperson_a.pk, kind="poster",
+        enterprise_id=enterprise_a.pk,
+        salesperson_id=salesperson_a.pk,
+        kind="poster",
         target_id=poster.pk + 99,
     )
     assert client.get(f"/h5/s/{missing}/").status_code == 404

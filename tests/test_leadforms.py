@@ -24,8 +24,16 @@ FIELDS = [
     {"label": "Visit date", "field_type": "date", "required": False},
     {"label": "Message", "field_type": "multiline", "required": False},
 ]
-GOOD = {"name": "李雷", "mobile": "+86 138-0013-8000", "email": "li@example.com", "team_size": "12",
-        "plan": "Pro", "interests": ["Pumps"], "visit_date": "2026-12-01", "message": "Call me"}
+GOOD = {
+    "name": "李雷",
+    "mobile": "+86 138-0013-8000",
+    "email": "li@example.com",
+    "team_size": "12",
+    "plan": "Pro",
+    "interests": ["Pumps"],
+    "visit_date": "2026-12-01",
+    "message": "Call me",
+}
 
 
 @pytest.fixture

@@ -28,7 +28,10 @@ def mall_a(enterprise_a):
 
 FEED = [
     {
-        "id": "sku-1", "name": "Tea set", "price": "199.00", "h5_path": "/p/1",
+        "id": "sku-1",
+        "name": "Tea set",
+        "price": "199.00",
+        "h5_path": "/p/1",
         "miniprogram_path": "pages/p?id=1",
     },
     {"id": "sku-2", "name": "Green tea", "price": "59.5", "h5_path": "/p/2"},
@@ -111,7 +114,10 @@ def paid(order_id="o-1", amount="100.00", token="", buyer=None, lines=None):
     return {
         "event": "order.paid",
         "order": {
-            "id": order_id, "amount": amount, "share_token": token, "buyer": buyer or {},
+            "id": order_id,
+            "amount": amount,
+            "share_token": token,
+            "buyer": buyer or {},
             "lines": lines or [{"product_id": "sku-1", "name": "Tea set", "quantity": 2, "amount": amount}],
         },
     }
@@ -226,8 +232,9 @@ def test_admin_imports_a_feed_file_and_sees_row_errors(login, admin_a, mall_a):
     assert MallProduct.objects.filter(enterprise=mall_a.enterprise).count() == 2
 
 
-def test_salespeople_cannot_import_feeds_and_see_only_own_orders(client, login, mall_a, salesperson_a,
-                                                                 other_salesperson_a, admin_b):
+def test_salespeople_cannot_import_feeds_and_see_only_own_orders(
+    client, login, mall_a, salesperson_a, other_salesperson_a, admin_b
+):
     home = mall_a.enterprise.site.root_page
     post_event(client, mall_a, paid("mine-1", token=share_token_for(home, salesperson_a)), delivery="1")
     theirs_token = share_token_for(home, other_salesperson_a)

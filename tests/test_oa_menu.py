@@ -15,21 +15,37 @@ def _view(name="Card"):
 
 
 def test_valid_menu_is_pushed_to_the_official_account(fake, wechat_account):
-    buttons = [_view(), {"name": "More", "sub_button": [_view("Site"), {
-        "type": "miniprogram", "name": "Mini", "appid": "wxmini", "pagepath": "pages/card?t=abc",
-        "url": "https://example.com"}]}]
+    buttons = [
+        _view(),
+        {
+            "name": "More",
+            "sub_button": [
+                _view("Site"),
+                {
+                    "type": "miniprogram",
+                    "name": "Mini",
+                    "appid": "wxmini",
+                    "pagepath": "pages/card?t=abc",
+                    "url": "https://example.com",
+                },
+            ],
+        },
+    ]
     menu_push(account=wechat_account, buttons=buttons)
     [pushed] = fake.state.menus.values()
     assert pushed == buttons
 
 
-@pytest.mark.parametrize("buttons,field", [
-    ([_view()] * 4, "button"),
-    ([{"name": "More", "sub_button": [_view()] * 6}], "button[0].sub_button"),
-    ([_view("名" * 6)], "button[0].name"),
-    ([{"type": "view", "name": "x", "url": "javascript:x"}], "button[0].url"),
-    ([{"type": "miniprogram", "name": "x", "url": "https://e.com"}], "button[0].appid"),
-])
+@pytest.mark.parametrize(
+    "buttons,field",
+    [
+        ([_view()] * 4, "button"),
+        ([{"name": "More", "sub_button": [_view()] * 6}], "button[0].sub_button"),
+        ([_view("名" * 6)], "button[0].name"),
+        ([{"type": "view", "name": "x", "url": "javascript:x"}], "button[0].url"),
+        ([{"type": "miniprogram", "name": "x", "url": "https://e.com"}], "button[0].appid"),
+    ],
+)
 def test_menus_wechat_would_refuse_are_rejected_before_any_call(fake, wechat_account, buttons, field):
     with pytest.raises(ValidationError) as error:
         menu_validate(buttons)

@@ -36,9 +36,21 @@ def test_qr_png_and_svg_encode_the_url():
 def template(enterprise_a):
     background = make_image(enterprise_a, "festival", size=(750, 1334), colour=(180, 20, 30))
     return PosterTemplate.objects.create(
-        enterprise=enterprise_a, name="Spring", theme="festival", background=background,
-        qr_x=500, qr_y=1080, qr_size=220, avatar_x=40, avatar_y=1100, avatar_size=120,
-        name_x=180, name_y=1120, caption="新春快乐", caption_x=40, caption_y=80,
+        enterprise=enterprise_a,
+        name="Spring",
+        theme="festival",
+        background=background,
+        qr_x=500,
+        qr_y=1080,
+        qr_size=220,
+        avatar_x=40,
+        avatar_y=1100,
+        avatar_size=120,
+        name_x=180,
+        name_y=1120,
+        caption="新春快乐",
+        caption_x=40,
+        caption_y=80,
     )
 
 
@@ -107,8 +119,9 @@ def test_template_position_outside_background_is_a_field_error(template):
 URL = "/admin/snippets/posters/postertemplate/"
 
 
-def test_three_libraries_in_the_admin(login, template, enterprise_a, salesperson_a, other_salesperson_a,
-                                      admin_a, admin_b):
+def test_three_libraries_in_the_admin(
+    login, template, enterprise_a, salesperson_a, other_salesperson_a, admin_a, admin_b
+):
     platform = PosterTemplate.objects.create(name="Platform New Year", background=template.background)
     mine = PosterTemplate.objects.create(
         enterprise=enterprise_a, owner=salesperson_a, name="My own", background=template.background
@@ -146,9 +159,13 @@ def test_generate_view_refuses_foreign_template(client, login, template, salespe
 def test_poster_of_a_form_page_points_at_its_share_url(template, enterprise_a, salesperson_a):
     from cms.leadforms.services import leadform_create
 
-    form = leadform_create(enterprise=enterprise_a, title="Quote", fields=[
-        {"label": "Name", "field_type": "singleline"},
-    ])
+    form = leadform_create(
+        enterprise=enterprise_a,
+        title="Quote",
+        fields=[
+            {"label": "Name", "field_type": "singleline"},
+        ],
+    )
     poster = poster_compose(salesperson=salesperson_a, target=form, template=template)
     assert poster.target_kind == "form" and poster.target_id == form.pk
     assert share_token_verify(poster.share_url.rstrip("/").rsplit("/", 1)[-1]).kind == "poster"
@@ -158,10 +175,26 @@ def test_poster_of_a_form_page_points_at_its_share_url(template, enterprise_a, s
 
 def _template_payload(background, **changes):
     data = {
-        "name": "Mine", "theme": "greeting", "is_active": "on", "background": background.pk,
-        "qr_x": "40", "qr_y": "40", "qr_size": "200", "show_avatar": "", "avatar_x": "0", "avatar_y": "0",
-        "avatar_size": "96", "show_name": "on", "name_x": "10", "name_y": "10", "name_size": "30",
-        "name_colour": "#222222", "caption": "", "caption_x": "0", "caption_y": "0", "caption_size": "20",
+        "name": "Mine",
+        "theme": "greeting",
+        "is_active": "on",
+        "background": background.pk,
+        "qr_x": "40",
+        "qr_y": "40",
+        "qr_size": "200",
+        "show_avatar": "",
+        "avatar_x": "0",
+        "avatar_y": "0",
+        "avatar_size": "96",
+        "show_name": "on",
+        "name_x": "10",
+        "name_y": "10",
+        "name_size": "30",
+        "name_colour": "#222222",
+        "caption": "",
+        "caption_x": "0",
+        "caption_y": "0",
+        "caption_size": "20",
         "caption_colour": "#444444",
     }
     data.update(changes)

@@ -16,8 +16,12 @@ URL = "/admin/snippets/products/product/"
 
 def test_product_fields_and_shelf(enterprise_a, enterprise_b):
     pump = Product.objects.create(
-        enterprise=enterprise_a, name="Pump", price=Decimal("1999.00"), description="<b>Strong</b>",
-        mall_url="https://mall.example.com/p/1", miniprogram_path="pages/goods/detail?id=1",
+        enterprise=enterprise_a,
+        name="Pump",
+        price=Decimal("1999.00"),
+        description="<b>Strong</b>",
+        mall_url="https://mall.example.com/p/1",
+        miniprogram_path="pages/goods/detail?id=1",
     )
     ProductImage.objects.create(product=pump, image=make_image(enterprise_a, "side"), sort_order=0)
     Product.objects.create(enterprise=enterprise_a, name="Old", is_active=False)
@@ -47,9 +51,16 @@ def test_cover_from_another_enterprise_is_refused(enterprise_a, enterprise_b):
 
 def _payload(**changes):
     data = {
-        "name": "Valve", "price": "12.50", "is_active": "on", "sort_order": "0", "description": "",
-        "mall_url": "", "miniprogram_path": "",
-        "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0", "images-MIN_NUM_FORMS": "0",
+        "name": "Valve",
+        "price": "12.50",
+        "is_active": "on",
+        "sort_order": "0",
+        "description": "",
+        "mall_url": "",
+        "miniprogram_path": "",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+        "images-MIN_NUM_FORMS": "0",
         "images-MAX_NUM_FORMS": "1000",
     }
     data.update(changes)
@@ -62,8 +73,9 @@ def test_admin_creates_product_in_own_enterprise(login, admin_a, enterprise_a):
     assert Product.objects.get(name="Valve").enterprise == enterprise_a
 
 
-def test_admin_tenancy_and_salesperson_read_only(login, enterprise_a, enterprise_b, admin_a, admin_b,
-                                                 salesperson_a):
+def test_admin_tenancy_and_salesperson_read_only(
+    login, enterprise_a, enterprise_b, admin_a, admin_b, salesperson_a
+):
     alpha = Product.objects.create(enterprise=enterprise_a, name="Alpha pump")
     beta = Product.objects.create(enterprise=enterprise_b, name="Beta pump")
     client = login(admin_a)

@@ -16,7 +16,10 @@ def library(enterprise_a, salesperson_a, other_salesperson_a, salesperson_b):
     pricing = ScriptGroup.objects.create(enterprise=enterprise_a, name="Pricing")
     return {
         "shared": script_create(
-            salesperson=salesperson_a, title="Hello", text="Hello, I am your advisor", group=opening,
+            salesperson=salesperson_a,
+            title="Hello",
+            text="Hello, I am your advisor",
+            group=opening,
             shared=True,
         ),
         "mine": script_create(salesperson=salesperson_a, title="Discount", text="10% off", group=pricing),

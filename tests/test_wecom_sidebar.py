@@ -51,23 +51,54 @@ def world(fake, client, enterprise_a, enterprise_b, salesperson_a, other_salespe
     )
     contact = ExternalContact.objects.create
     mine = contact(
-        enterprise=enterprise_a, salesperson=salesperson_a, external_userid="wm1", name="Wang Wu",
-        unionid="U1", visitor=visitor, added_at=NOW,
+        enterprise=enterprise_a,
+        salesperson=salesperson_a,
+        external_userid="wm1",
+        name="Wang Wu",
+        unionid="U1",
+        visitor=visitor,
+        added_at=NOW,
     )
-    contact(enterprise=enterprise_a, salesperson=other_salesperson_a, external_userid="wm2", unionid="U2",
-            name="Colleague Customer", added_at=NOW)
-    contact(enterprise=enterprise_b, salesperson=salesperson_b, external_userid="wm1", unionid="U1",
-            name="B Contact", added_at=NOW)
+    contact(
+        enterprise=enterprise_a,
+        salesperson=other_salesperson_a,
+        external_userid="wm2",
+        unionid="U2",
+        name="Colleague Customer",
+        added_at=NOW,
+    )
+    contact(
+        enterprise=enterprise_b,
+        salesperson=salesperson_b,
+        external_userid="wm1",
+        unionid="U1",
+        name="B Contact",
+        added_at=NOW,
+    )
     # The identified visitor already became a pool lead (CRM-1); the salesperson now follows it.
     lead, _created = Lead.objects.update_or_create(
-        enterprise=enterprise_a, unionid="U1",
-        defaults=dict(salesperson=salesperson_a, visitor=visitor, name="Wang Wu", phone="13811112222",
-                      company="Acme A", pool=Pool.FOLLOWING, is_customer=True),
+        enterprise=enterprise_a,
+        unionid="U1",
+        defaults=dict(
+            salesperson=salesperson_a,
+            visitor=visitor,
+            name="Wang Wu",
+            phone="13811112222",
+            company="Acme A",
+            pool=Pool.FOLLOWING,
+            is_customer=True,
+        ),
     )
-    Lead.objects.create(enterprise=enterprise_a, salesperson=other_salesperson_a, unionid="U2",
-                        name="Colleague Lead", company="COLLEAGUE-SECRET")
-    Lead.objects.create(enterprise=enterprise_b, salesperson=salesperson_b, unionid="U1",
-                        name="B Lead", company="B-SECRET")
+    Lead.objects.create(
+        enterprise=enterprise_a,
+        salesperson=other_salesperson_a,
+        unionid="U2",
+        name="Colleague Lead",
+        company="COLLEAGUE-SECRET",
+    )
+    Lead.objects.create(
+        enterprise=enterprise_b, salesperson=salesperson_b, unionid="U1", name="B Lead", company="B-SECRET"
+    )
     FollowUp.objects.create(
         enterprise=enterprise_a, lead=lead, salesperson=salesperson_a, content="Called once"
     )
@@ -143,8 +174,9 @@ def test_missing_or_forged_cookie_gets_403_and_no_data(client, world, cookie):
 
 
 def test_a_token_signed_for_another_salesperson_with_a_wrong_key_is_refused(client, world, salesperson_a):
-    forged = signing.dumps({"e": salesperson_a.enterprise_id, "s": salesperson_a.pk}, salt=sidebar.SALT,
-                           key="not-the-secret-key")
+    forged = signing.dumps(
+        {"e": salesperson_a.enterprise_id, "s": salesperson_a.pk}, salt=sidebar.SALT, key="not-the-secret-key"
+    )
     client.cookies[sidebar.COOKIE] = forged
     assert client.get(contact_url("wm1")).status_code == 403
 
@@ -214,10 +246,12 @@ def test_a_department_manager_sees_their_salespeoples_contacts(
     assert client.get(contact_url("wm1")).status_code == 404
 
 
-def test_contact_whose_lead_a_colleague_keeps_shows_no_lead_data(client, fake, world, enterprise_a,
-                                                                 salesperson_a, other_salesperson_a):
-    ExternalContact.objects.create(enterprise=enterprise_a, salesperson=salesperson_a, external_userid="wm9",
-                                   unionid="U2", added_at=NOW)
+def test_contact_whose_lead_a_colleague_keeps_shows_no_lead_data(
+    client, fake, world, enterprise_a, salesperson_a, other_salesperson_a
+):
+    ExternalContact.objects.create(
+        enterprise=enterprise_a, salesperson=salesperson_a, external_userid="wm9", unionid="U2", added_at=NOW
+    )
     sign_in(client, fake, enterprise_a, "zhang")
     response = client.get(contact_url("wm9"))
     assert response.status_code == 200
@@ -262,8 +296,14 @@ def test_colleagues_lead_cannot_be_written(client, fake, world, enterprise_a):
 
 
 def test_contact_without_a_lead_can_start_one(client, fake, world, enterprise_a, salesperson_a):
-    ExternalContact.objects.create(enterprise=enterprise_a, salesperson=salesperson_a, external_userid="wm5",
-                                   name="New Person", unionid="U5", added_at=NOW)
+    ExternalContact.objects.create(
+        enterprise=enterprise_a,
+        salesperson=salesperson_a,
+        external_userid="wm5",
+        name="New Person",
+        unionid="U5",
+        added_at=NOW,
+    )
     sign_in(client, fake, enterprise_a, "zhang")
     assert b"Create customer record" in client.get(contact_url("wm5")).content
     assert client.post(contact_url("wm5"), {"action": "lead"}).status_code == 302
@@ -293,10 +333,12 @@ def library(world, enterprise_a, enterprise_b, salesperson_a, other_salesperson_
             enterprise=enterprise_a, title="Why Acme", summary="Five reasons", publish=True
         ),
         "foreign_article": article_create(enterprise=enterprise_b, title="B article", publish=True),
-        "file": SalesFile.objects.create(enterprise=enterprise_a, title="Brochure",
-                                         document=make_document(enterprise_a, "brochure")),
-        "foreign_file": SalesFile.objects.create(enterprise=enterprise_b, title="B brochure",
-                                                 document=make_document(enterprise_b, "b")),
+        "file": SalesFile.objects.create(
+            enterprise=enterprise_a, title="Brochure", document=make_document(enterprise_a, "brochure")
+        ),
+        "foreign_file": SalesFile.objects.create(
+            enterprise=enterprise_b, title="B brochure", document=make_document(enterprise_b, "b")
+        ),
     }
 
 
@@ -336,8 +378,9 @@ def test_script_use_needs_a_signed_session(client, library):
     assert script.use_count == 0
 
 
-@pytest.mark.parametrize("tab,title,foreign", [("articles", "Why Acme", "B article"),
-                                                ("files", "Brochure", "B brochure")])
+@pytest.mark.parametrize(
+    "tab,title,foreign", [("articles", "Why Acme", "B article"), ("files", "Brochure", "B brochure")]
+)
 def test_article_and_file_links_carry_the_salespersons_share_token(
     client, fake, library, enterprise_a, salesperson_a, tab, title, foreign
 ):
@@ -348,7 +391,10 @@ def test_article_and_file_links_carry_the_salespersons_share_token(
     token = item.url.rstrip("/").rsplit("/", 1)[-1]
     context = share_token_verify(token)
     assert (context.enterprise_id, context.salesperson_id, context.target_id) == (
-        enterprise_a.pk, salesperson_a.pk, item.pk)
+        enterprise_a.pk,
+        salesperson_a.pk,
+        item.pk,
+    )
     assert item.url in response.content.decode()
 
 
@@ -428,11 +474,13 @@ def test_page_queries_do_not_grow_with_the_data(client, fake, world, library, en
             enterprise=enterprise_a, lead=lead, salesperson=salesperson_a, content=f"f{n}"
         )
         lead.tags.add(Tag.objects.create(enterprise=enterprise_a, name=f"t{n}"))
-        ExternalContact.objects.create(enterprise=enterprise_a, salesperson=salesperson_a,
-                                       external_userid=f"wmx{n}", added_at=NOW)
+        ExternalContact.objects.create(
+            enterprise=enterprise_a, salesperson=salesperson_a, external_userid=f"wmx{n}", added_at=NOW
+        )
         SalesScript.objects.create(enterprise=enterprise_a, title=f"s{n}", text="x")
-        SalesFile.objects.create(enterprise=enterprise_a, title=f"file{n}",
-                                 document=make_document(enterprise_a, f"d{n}"))
+        SalesFile.objects.create(
+            enterprise=enterprise_a, title=f"file{n}", document=make_document(enterprise_a, f"d{n}")
+        )
         article_create(enterprise=enterprise_a, title=f"Article {n}", publish=True)
     after = [_queries(client, url, **params) for url, params in urls]
     assert after == before, (before, after)
@@ -442,8 +490,13 @@ def test_page_queries_do_not_grow_with_the_data(client, fake, world, library, en
 def test_a_contact_without_unionid_or_visitor_cannot_start_unmatchable_leads(
     client, fake, world, enterprise_a, salesperson_a
 ):
-    ExternalContact.objects.create(enterprise=enterprise_a, salesperson=salesperson_a, external_userid="wm6",
-                                   name="Anonymous", added_at=NOW)
+    ExternalContact.objects.create(
+        enterprise=enterprise_a,
+        salesperson=salesperson_a,
+        external_userid="wm6",
+        name="Anonymous",
+        added_at=NOW,
+    )
     sign_in(client, fake, enterprise_a, "zhang")
     assert b"Create customer record" not in client.get(contact_url("wm6")).content
     before = Lead.objects.count()

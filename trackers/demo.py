@@ -36,8 +36,17 @@ def _article_reads(enterprise, salesperson, device, base, start, now_ms) -> dict
             ]
         )
     return {
-        "e": enterprise.pk, "s": salesperson.pk, "k": TargetKind.ARTICLE, "t": article.pk, "f": None,
-        "d": 0, "v": None, "dev": device, "ses": "", "r": now_ms, "ev": rows,
+        "e": enterprise.pk,
+        "s": salesperson.pk,
+        "k": TargetKind.ARTICLE,
+        "t": article.pk,
+        "f": None,
+        "d": 0,
+        "v": None,
+        "dev": device,
+        "ses": "",
+        "r": now_ms,
+        "ev": rows,
     }
 
 

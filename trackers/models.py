@@ -43,8 +43,10 @@ class Visitor(models.Model):
     """
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="visitors",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="visitors",
+        verbose_name=_("enterprise"),
     )
     unionid = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("unionid"))
     openid = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("openid"))
@@ -55,8 +57,12 @@ class Visitor(models.Model):
     first_seen_at = models.DateTimeField(auto_now_add=True, verbose_name=_("first seen at"))
     last_seen_at = models.DateTimeField(auto_now=True, verbose_name=_("last seen at"))
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from",
-            verbose_name=_("merged into")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
     )
     first_salesperson = models.ForeignKey(
         "enterprises.Salesperson",
@@ -65,10 +71,11 @@ class Visitor(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Source: the salesperson whose share brought this visitor first."),
-            verbose_name=_("first salesperson")
+        verbose_name=_("first salesperson"),
     )
-    first_target_kind = models.PositiveSmallIntegerField(null=True, blank=True, choices=TargetKind.choices,
-        verbose_name=_("first target kind"))
+    first_target_kind = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=TargetKind.choices, verbose_name=_("first target kind")
+    )
     first_target_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("first target id"))
     # Totals (TRK-3), maintained incrementally by the ingest pipeline.
     opens = models.PositiveIntegerField(default=0, verbose_name=_("opens"))
@@ -76,11 +83,13 @@ class Visitor(models.Model):
     clicks = models.PositiveIntegerField(default=0, verbose_name=_("clicks"))
     shares = models.PositiveIntegerField(default=0, verbose_name=_("shares"))
     forms_submitted = models.PositiveIntegerField(default=0, verbose_name=_("forms submitted"))
-    last_event_at = models.DateTimeField(null=True, blank=True, db_index=True,
-        verbose_name=_("last event at"))
+    last_event_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("last event at")
+    )
     # Intent (TRK-5, ART-10): score decays with a half-life; see trackers.intent.
-    is_precise = models.BooleanField(default=False, help_text=_("Meets the enterprise's precise-user rule."),
-        verbose_name=_("is precise"))
+    is_precise = models.BooleanField(
+        default=False, help_text=_("Meets the enterprise's precise-user rule."), verbose_name=_("is precise")
+    )
     intent_score = models.FloatField(default=0, verbose_name=_("intent score"))
     intent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("intent at"))
 
@@ -118,14 +127,18 @@ class Visitor(models.Model):
 class VisitorMerge(models.Model):
     """Audit of an anonymous visitor merged into an identified one; keeps what to move back."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    source = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="merges_as_source",
-        verbose_name=_("source"))
-    target = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="merges_as_target",
-        verbose_name=_("target"))
-    event_ids = models.JSONField(default=list, help_text=_("Event row ids moved from source to target."),
-        verbose_name=_("event ids"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
+    source = models.ForeignKey(
+        Visitor, on_delete=models.CASCADE, related_name="merges_as_source", verbose_name=_("source")
+    )
+    target = models.ForeignKey(
+        Visitor, on_delete=models.CASCADE, related_name="merges_as_target", verbose_name=_("target")
+    )
+    event_ids = models.JSONField(
+        default=list, help_text=_("Event row ids moved from source to target."), verbose_name=_("event ids")
+    )
     tag_names = models.JSONField(default=list, verbose_name=_("tag names"))
     reason = models.CharField(max_length=40, default="identified", verbose_name=_("reason"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -149,28 +162,38 @@ class Event(models.Model):
     """
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("enterprise"),
     )
     event_id = models.CharField(max_length=64, verbose_name=_("event id"))
     type = models.PositiveSmallIntegerField(choices=EventType.choices, verbose_name=_("type"))
     occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
     received_at = models.DateTimeField(verbose_name=_("received at"))
     visitor = models.ForeignKey(
-        Visitor, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events",
-            verbose_name=_("visitor")
+        Visitor,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="events",
+        verbose_name=_("visitor"),
     )
     salesperson_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("salesperson id"))
-    forwarder_id = models.BigIntegerField(null=True, blank=True,
-        help_text=_("Visitor who forwarded the link."), verbose_name=_("forwarder id"))
-    depth = models.PositiveSmallIntegerField(default=0, help_text=_("Share chain depth (0: own link)."),
-        verbose_name=_("depth"))
+    forwarder_id = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Visitor who forwarded the link."), verbose_name=_("forwarder id")
+    )
+    depth = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Share chain depth (0: own link)."), verbose_name=_("depth")
+    )
     target_kind = models.PositiveSmallIntegerField(choices=TargetKind.choices, verbose_name=_("target kind"))
     target_id = models.BigIntegerField(verbose_name=_("target id"))
-    seconds = models.PositiveIntegerField(default=0,
-        help_text=_("Read seconds since the previous heartbeat."), verbose_name=_("seconds"))
-    scroll = models.PositiveSmallIntegerField(default=0, help_text=_("Scroll depth, percent."),
-        verbose_name=_("scroll"))
+    seconds = models.PositiveIntegerField(
+        default=0, help_text=_("Read seconds since the previous heartbeat."), verbose_name=_("seconds")
+    )
+    scroll = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Scroll depth, percent."), verbose_name=_("scroll")
+    )
     session = models.CharField(max_length=64, blank=True, verbose_name=_("session"))
 
     class Meta:
@@ -212,8 +235,9 @@ class ContentDailyStat(models.Model):
     target_kind = models.PositiveSmallIntegerField(choices=TargetKind.choices, verbose_name=_("target kind"))
     target_id = models.BigIntegerField(verbose_name=_("target id"))
     opens = models.PositiveIntegerField(default=0, verbose_name=_("opens"))
-    new_visitors = models.PositiveIntegerField(default=0, help_text=_("First-time viewers."),
-        verbose_name=_("new visitors"))
+    new_visitors = models.PositiveIntegerField(
+        default=0, help_text=_("First-time viewers."), verbose_name=_("new visitors")
+    )
     read_seconds = models.PositiveBigIntegerField(default=0, verbose_name=_("read seconds"))
     clicks = models.PositiveIntegerField(default=0, verbose_name=_("clicks"))
     shares = models.PositiveIntegerField(default=0, verbose_name=_("shares"))
@@ -283,13 +307,16 @@ class ContentVisitor(models.Model):
 class VisitorTag(models.Model):
     """A tag a visitor earned by reading tagged content (ART-9) or was given by hand."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="tags",
-        verbose_name=_("visitor"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
+    visitor = models.ForeignKey(
+        Visitor, on_delete=models.CASCADE, related_name="tags", verbose_name=_("visitor")
+    )
     name = models.CharField(max_length=60, verbose_name=_("name"))
-    source_kind = models.PositiveSmallIntegerField(null=True, blank=True, choices=TargetKind.choices,
-        verbose_name=_("source kind"))
+    source_kind = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=TargetKind.choices, verbose_name=_("source kind")
+    )
     source_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("source id"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
@@ -308,22 +335,27 @@ class TrackingSettings(models.Model):
     """Per-enterprise rules: precise user (ART-10), intent (TRK-5), notification throttle (TRK-4)."""
 
     enterprise = models.OneToOneField(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="tracking_settings",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="tracking_settings",
+        verbose_name=_("enterprise"),
     )
     precise_min_clicks = models.PositiveIntegerField(default=3, verbose_name=_("precise min clicks"))
-    precise_min_read_seconds = models.PositiveIntegerField(default=60,
-        verbose_name=_("precise min read seconds"))
+    precise_min_read_seconds = models.PositiveIntegerField(
+        default=60, verbose_name=_("precise min read seconds")
+    )
     intent_half_life_days = models.FloatField(default=7, verbose_name=_("intent half life days"))
     intent_high_score = models.FloatField(default=60, verbose_name=_("intent high score"))
     intent_medium_score = models.FloatField(default=20, verbose_name=_("intent medium score"))
     notify_throttle_seconds = models.PositiveIntegerField(
-        default=600, help_text=_("At most one open notification per visitor and content in this window."),
-            verbose_name=_("notify throttle seconds")
+        default=600,
+        help_text=_("At most one open notification per visitor and content in this window."),
+        verbose_name=_("notify throttle seconds"),
     )
     session_timeout_seconds = models.PositiveIntegerField(
-        default=600, help_text=_("A microsite session without events this long is summarized."),
-            verbose_name=_("session timeout seconds")
+        default=600,
+        help_text=_("A microsite session without events this long is summarized."),
+        verbose_name=_("session timeout seconds"),
     )
 
     class Meta:
@@ -337,14 +369,19 @@ class TrackingSettings(models.Model):
 class ShareForward(models.Model):
     """A visitor forwarding a share (TRK-1 share chain): who, from which token, to which token."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    salesperson = models.ForeignKey(
-        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="+",
-            help_text=_("Origin salesperson."), verbose_name=_("salesperson")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
     )
-    forwarder = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="forwards",
-        verbose_name=_("forwarder"))
+    salesperson = models.ForeignKey(
+        "enterprises.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Origin salesperson."),
+        verbose_name=_("salesperson"),
+    )
+    forwarder = models.ForeignKey(
+        Visitor, on_delete=models.CASCADE, related_name="forwards", verbose_name=_("forwarder")
+    )
     target_kind = models.PositiveSmallIntegerField(choices=TargetKind.choices, verbose_name=_("target kind"))
     target_id = models.BigIntegerField(verbose_name=_("target id"))
     parent_token = models.CharField(max_length=32, verbose_name=_("parent token"))
@@ -366,22 +403,29 @@ class ShareForward(models.Model):
 class BrowseSession(models.Model):
     """A visitor's microsite browse session (SITE-5), summarized once on leave or timeout."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="browse_sessions",
-        verbose_name=_("visitor"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
+    visitor = models.ForeignKey(
+        Visitor, on_delete=models.CASCADE, related_name="browse_sessions", verbose_name=_("visitor")
+    )
     salesperson = models.ForeignKey(
-        "enterprises.Salesperson", null=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("salesperson"),
     )
     key = models.CharField(max_length=64, verbose_name=_("key"))
     started_at = models.DateTimeField(verbose_name=_("started at"))
     last_event_at = models.DateTimeField(db_index=True, verbose_name=_("last event at"))
-    items = models.JSONField(default=dict, help_text='{"article:12": {"seconds": 30, "opens": 1}, ...}',
-        verbose_name=_("items"))
+    items = models.JSONField(
+        default=dict, help_text='{"article:12": {"seconds": 30, "opens": 1}, ...}', verbose_name=_("items")
+    )
     left_at = models.DateTimeField(null=True, blank=True, verbose_name=_("left at"))
-    summarized_at = models.DateTimeField(null=True, blank=True, db_index=True,
-        verbose_name=_("summarized at"))
+    summarized_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("summarized at")
+    )
 
     class Meta:
         constraints = [
@@ -402,14 +446,18 @@ class Notification(models.Model):
         SESSION_SUMMARY = "session_summary", _("Microsite visit summary")
         FORM_SUBMIT = "form_submit", _("Form submitted")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    salesperson = models.ForeignKey(
-        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="notifications",
-            verbose_name=_("salesperson")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
     )
-    visitor = models.ForeignKey(Visitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("visitor"))
+    salesperson = models.ForeignKey(
+        "enterprises.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("salesperson"),
+    )
+    visitor = models.ForeignKey(
+        Visitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("visitor")
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices, verbose_name=_("kind"))
     title = models.CharField(max_length=200, verbose_name=_("title"))
     body = models.TextField(blank=True, verbose_name=_("body"))

@@ -14,12 +14,15 @@ class WeChatAccount(models.Model):
     """
 
     enterprise = models.OneToOneField(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="wechat_account",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="wechat_account",
+        verbose_name=_("enterprise"),
     )
     is_demo = models.BooleanField(
-        default=False, help_text=_("Use the built-in fake WeChat/WeCom server (demo without credentials)."),
-            verbose_name=_("is demo")
+        default=False,
+        help_text=_("Use the built-in fake WeChat/WeCom server (demo without credentials)."),
+        verbose_name=_("is demo"),
     )
     # Official account (公众号)
     official_app_id = models.CharField(_("official account AppID"), max_length=40, blank=True)
@@ -28,26 +31,29 @@ class WeChatAccount(models.Model):
     mini_app_id = models.CharField(_("mini-program AppID"), max_length=40, blank=True)
     mini_app_secret = models.CharField(_("mini-program AppSecret"), max_length=64, blank=True)
     mini_page = models.CharField(
-        max_length=120, default="pages/share/index",
-            help_text=_("Mini-program page opened by share QR codes."), verbose_name=_("mini page")
+        max_length=120,
+        default="pages/share/index",
+        help_text=_("Mini-program page opened by share QR codes."),
+        verbose_name=_("mini page"),
     )
     # Open platform (开放平台) binding makes unionid available across the two.
     open_platform_app_id = models.CharField(max_length=40, blank=True, verbose_name=_("open platform app id"))
     open_platform_bound = models.BooleanField(
         default=False,
         help_text=_("Both the official account and the mini-program are bound to the open platform."),
-            verbose_name=_("open platform bound")
+        verbose_name=_("open platform bound"),
     )
     # Domain configuration (request/business domains registered in the mini-program console).
     configured_domains = models.TextField(
-        blank=True, help_text=_("Domains registered as request and business domains, one per line."),
-            verbose_name=_("configured domains")
+        blank=True,
+        help_text=_("Domains registered as request and business domains, one per line."),
+        verbose_name=_("configured domains"),
     )
     subscribe_template_id = models.CharField(
         max_length=64,
         blank=True,
         help_text=_("Subscription-message template for chat replies and visit notices."),
-            verbose_name=_("subscribe template id")
+        verbose_name=_("subscribe template id"),
     )
     # WeCom (企业微信)
     corp_id = models.CharField(_("WeCom CorpID"), max_length=40, blank=True)
@@ -57,8 +63,9 @@ class WeChatAccount(models.Model):
     callback_token = models.CharField(_("callback Token"), max_length=64, blank=True)
     encoding_aes_key = models.CharField(_("callback EncodingAESKey"), max_length=43, blank=True)
     welcome_message = models.TextField(
-        blank=True, help_text=_("Enterprise-wide welcome message for new WeCom contacts and new chats."),
-            verbose_name=_("welcome message")
+        blank=True,
+        help_text=_("Enterprise-wide welcome message for new WeCom contacts and new chats."),
+        verbose_name=_("welcome message"),
     )
     mini_verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("mini verified at"))
     official_verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("official verified at"))
@@ -82,20 +89,26 @@ class SalespersonWeChat(models.Model):
     """A salesperson's WeChat identities and chosen notification channel."""
 
     salesperson = models.OneToOneField(
-        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="wechat_profile",
-            verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="wechat_profile",
+        verbose_name=_("salesperson"),
     )
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     wecom_userid = models.CharField(_("WeCom UserID"), max_length=64, blank=True, db_index=True)
     openid = models.CharField(_("mini-program openid"), max_length=64, blank=True)
     notification_channel = models.CharField(
-        max_length=20, choices=NotificationChannel.choices, default=NotificationChannel.INBOX,
-            verbose_name=_("notification channel")
+        max_length=20,
+        choices=NotificationChannel.choices,
+        default=NotificationChannel.INBOX,
+        verbose_name=_("notification channel"),
     )
     chat_welcome = models.TextField(
-        blank=True, help_text=_("Greeting posted when a visitor first opens a chat."),
-            verbose_name=_("chat welcome")
+        blank=True,
+        help_text=_("Greeting posted when a visitor first opens a chat."),
+        verbose_name=_("chat welcome"),
     )
 
     class Meta:
@@ -116,8 +129,9 @@ class SalespersonWeChat(models.Model):
 class ExternalTag(models.Model):
     """A WeCom customer tag (企业客户标签), mirrored with its WeCom id."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     group_name = models.CharField(max_length=60, default="default", verbose_name=_("group name"))
     name = models.CharField(max_length=60, verbose_name=_("name"))
     wecom_id = models.CharField(max_length=64, blank=True, verbose_name=_("wecom id"))
@@ -140,19 +154,30 @@ class ChannelCode(models.Model):
     With several salespeople WeCom assigns each scanning customer to one at random.
     """
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    name = models.CharField(max_length=80, verbose_name=_("name"))
-    salespeople = models.ManyToManyField("enterprises.Salesperson", related_name="channel_codes",
-        verbose_name=_("salespeople"))
-    welcome_message = models.TextField(blank=True, help_text=_("Overrides the enterprise welcome message."),
-        verbose_name=_("welcome message"))
-    tags = models.ManyToManyField(
-        ExternalTag, blank=True, help_text=_("Tags given to customers added through it."),
-            verbose_name=_("tags")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
     )
-    state = models.CharField(max_length=30, unique=True,
-        help_text=_("Sent back by WeCom to name the channel."), verbose_name=_("state"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
+    salespeople = models.ManyToManyField(
+        "enterprises.Salesperson", related_name="channel_codes", verbose_name=_("salespeople")
+    )
+    welcome_message = models.TextField(
+        blank=True,
+        help_text=_("Overrides the enterprise welcome message."),
+        verbose_name=_("welcome message"),
+    )
+    tags = models.ManyToManyField(
+        ExternalTag,
+        blank=True,
+        help_text=_("Tags given to customers added through it."),
+        verbose_name=_("tags"),
+    )
+    state = models.CharField(
+        max_length=30,
+        unique=True,
+        help_text=_("Sent back by WeCom to name the channel."),
+        verbose_name=_("state"),
+    )
     config_id = models.CharField(max_length=64, blank=True, verbose_name=_("config id"))
     qr_code_url = models.URLField(max_length=300, blank=True, verbose_name=_("qr code url"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -169,28 +194,40 @@ class ChannelCode(models.Model):
 class ExternalContact(models.Model):
     """A WeCom external contact (customer) of one salesperson."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     salesperson = models.ForeignKey(
-        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="external_contacts",
-            verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="external_contacts",
+        verbose_name=_("salesperson"),
     )
     external_userid = models.CharField(max_length=64, verbose_name=_("external userid"))
     name = models.CharField(max_length=80, blank=True, verbose_name=_("name"))
     unionid = models.CharField(max_length=64, blank=True, verbose_name=_("unionid"))
     visitor = models.ForeignKey(
-        "trackers.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("visitor")
+        "trackers.Visitor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("visitor"),
     )
     channel = models.ForeignKey(
-        ChannelCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts",
-            verbose_name=_("channel")
+        ChannelCode,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        verbose_name=_("channel"),
     )
     tags = models.ManyToManyField(ExternalTag, blank=True, related_name="contacts", verbose_name=_("tags"))
     added_at = models.DateTimeField(verbose_name=_("added at"))
     removed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("removed at"))
-    removed_by = models.CharField(max_length=20, blank=True, help_text=_("salesperson or customer"),
-        verbose_name=_("removed by"))
+    removed_by = models.CharField(
+        max_length=20, blank=True, help_text=_("salesperson or customer"), verbose_name=_("removed by")
+    )
 
     class Meta:
         ordering = ["-added_at"]
@@ -219,10 +256,12 @@ class RelationshipEvent(models.Model):
         REMOVED_BY_CUSTOMER = "del_follow_user", _("Customer removed the salesperson")
         EDITED = "edit_external_contact", _("Contact edited")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    contact = models.ForeignKey(ExternalContact, on_delete=models.CASCADE, related_name="events",
-        verbose_name=_("contact"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
+    contact = models.ForeignKey(
+        ExternalContact, on_delete=models.CASCADE, related_name="events", verbose_name=_("contact")
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices, verbose_name=_("kind"))
     occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
 
@@ -238,10 +277,12 @@ class RelationshipEvent(models.Model):
 class MassMessage(models.Model):
     """An enterprise mass message (企业群发) to customers picked by tag, owner and added time."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    created_by = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("created by"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
+    created_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
     content = models.TextField(verbose_name=_("content"))
     filters = models.JSONField(default=dict, blank=True, verbose_name=_("filters"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -264,12 +305,15 @@ class MassMessageTask(models.Model):
         DONE = "done", _("Sent")
         FAILED = "failed", _("Failed")
 
-    mass_message = models.ForeignKey(MassMessage, on_delete=models.CASCADE, related_name="tasks",
-        verbose_name=_("mass message"))
-    salesperson = models.ForeignKey("enterprises.Salesperson", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("salesperson"))
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING,
-        verbose_name=_("status"))
+    mass_message = models.ForeignKey(
+        MassMessage, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("mass message")
+    )
+    salesperson = models.ForeignKey(
+        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="+", verbose_name=_("salesperson")
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
     msgid = models.CharField(max_length=64, blank=True, verbose_name=_("msgid"))
     error = models.CharField(max_length=200, blank=True, verbose_name=_("error"))
     submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
@@ -291,19 +335,25 @@ class MassMessageRecipient(models.Model):
         REFUSED = "refused", _("Refused")
         FAILED = "failed", _("Not delivered")
 
-    task = models.ForeignKey(MassMessageTask, on_delete=models.CASCADE, related_name="recipients",
-        verbose_name=_("task"))
-    contact = models.ForeignKey(ExternalContact, on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("contact"))
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    task = models.ForeignKey(
+        MassMessageTask, on_delete=models.CASCADE, related_name="recipients", verbose_name=_("task")
+    )
+    contact = models.ForeignKey(
+        ExternalContact, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     external_userid = models.CharField(max_length=64, db_index=True, verbose_name=_("external userid"))
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED,
-        verbose_name=_("status"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status")
+    )
     reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
     counted_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When it started counting against the monthly limit."),
-            verbose_name=_("counted at")
+        null=True,
+        blank=True,
+        help_text=_("When it started counting against the monthly limit."),
+        verbose_name=_("counted at"),
     )
 
     class Meta:
@@ -321,13 +371,17 @@ class MassMessageRecipient(models.Model):
 class Conversation(models.Model):
     """A chat between one visitor and one salesperson of an enterprise (IM-1)."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    visitor = models.ForeignKey("trackers.Visitor", on_delete=models.CASCADE, related_name="conversations",
-        verbose_name=_("visitor"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
+    visitor = models.ForeignKey(
+        "trackers.Visitor", on_delete=models.CASCADE, related_name="conversations", verbose_name=_("visitor")
+    )
     salesperson = models.ForeignKey(
-        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="conversations",
-            verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="conversations",
+        verbose_name=_("salesperson"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     last_message_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last message at"))
@@ -358,8 +412,9 @@ class ChatMessage(models.Model):
         PHONE = "phone", _("Shared phone number")
         WELCOME = "welcome", _("Welcome")
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages",
-        verbose_name=_("conversation"))
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
     sender = models.CharField(max_length=20, choices=Sender.choices, verbose_name=_("sender"))
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TEXT, verbose_name=_("kind"))
     body = models.TextField(max_length=2000, verbose_name=_("body"))

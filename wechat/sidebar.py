@@ -80,13 +80,17 @@ def sidebar_contacts(session: SidebarSession) -> QuerySet[ExternalContact]:
     """Active WeCom contacts the session covers, the salesperson's own first."""
     contacts = ExternalContact.objects.filter(enterprise_id=session.enterprise_id, removed_at__isnull=True)
     contacts = session.scope.filter_salespeople(contacts)
-    return contacts.select_related("salesperson", "visitor").annotate(
-        own=Case(
-            When(salesperson_id=session.salesperson.pk, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
+    return (
+        contacts.select_related("salesperson", "visitor")
+        .annotate(
+            own=Case(
+                When(salesperson_id=session.salesperson.pk, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
         )
-    ).order_by("own", "-added_at", "pk")
+        .order_by("own", "-added_at", "pk")
+    )
 
 
 def sidebar_contact(*, session: SidebarSession, external_userid: str) -> ExternalContact:
@@ -96,13 +100,18 @@ def sidebar_contact(*, session: SidebarSession, external_userid: str) -> Externa
         .select_related("salesperson", "visitor")
         .prefetch_related("tags")
     )
-    contact = session.scope.filter_salespeople(contact).annotate(
-        own=Case(
-            When(salesperson_id=session.salesperson.pk, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
+    contact = (
+        session.scope.filter_salespeople(contact)
+        .annotate(
+            own=Case(
+                When(salesperson_id=session.salesperson.pk, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
         )
-    ).order_by("own", "pk").first()
+        .order_by("own", "pk")
+        .first()
+    )
     if contact is None:
         raise Http404("No such contact")
     return contact

@@ -83,9 +83,11 @@ def image_loader(info) -> BatchLoader:
     def load_many(image_ids: list) -> dict:
         image_model = get_image_model()
         images: dict = {}
-        rows = image_model.get_rendition_model().objects.filter(
-            image_id__in=image_ids, filter_spec__in=list(RENDITION_FILTERS.values())
-        ).select_related("image")
+        rows = (
+            image_model.get_rendition_model()
+            .objects.filter(image_id__in=image_ids, filter_spec__in=list(RENDITION_FILTERS.values()))
+            .select_related("image")
+        )
         for rendition in rows:
             image = images.setdefault(rendition.image_id, rendition.image)
             rendition.image = image
@@ -173,13 +175,19 @@ def page_loader(info) -> BatchLoader:
         for (enterprise_id, category_id), count in wanted.items():
             query |= Q(pk__in=_latest_query(enterprise_id, category_id, count))
         in_category = {
-            f"in_category_{c}": Exists(ArticlePage.categories.through.objects.filter(
-                articlepage_id=OuterRef("pk"), articlecategory_id=c))
+            f"in_category_{c}": Exists(
+                ArticlePage.categories.through.objects.filter(
+                    articlepage_id=OuterRef("pk"), articlecategory_id=c
+                )
+            )
             for c in {c for _, c in wanted if c}
         }
         rows = (
-            Page.objects.filter(query).select_related(*PAGE_TYPES)
-            .defer("articlepage__body", "micrositehomepage__body").annotate(**in_category).order_by("path")
+            Page.objects.filter(query)
+            .select_related(*PAGE_TYPES)
+            .defer("articlepage__body", "micrositehomepage__body")
+            .annotate(**in_category)
+            .order_by("path")
         )
         pages = [_specific(page) for page in rows]
         by_id = {page.pk: page for page in pages}
@@ -189,13 +197,22 @@ def page_loader(info) -> BatchLoader:
                 found[key] = by_id.get(key[1])
             elif key[0] == "nav":
                 depth = len(key[1]) // Page.steplen + 1
-                found[key] = [p for p in pages if isinstance(p, MicrositeNavPage) and p.live
-                              and p.depth == depth and p.path.startswith(key[1])]
+                found[key] = [
+                    p
+                    for p in pages
+                    if isinstance(p, MicrositeNavPage)
+                    and p.live
+                    and p.depth == depth
+                    and p.path.startswith(key[1])
+                ]
             else:
                 _, enterprise_id, category_id, count = key
                 articles = [
-                    p for p in pages
-                    if isinstance(p, ArticlePage) and p.live and p.is_enabled
+                    p
+                    for p in pages
+                    if isinstance(p, ArticlePage)
+                    and p.live
+                    and p.is_enabled
                     and p.enterprise_id == enterprise_id
                     and (not category_id or getattr(p, f"in_category_{category_id}", False))
                 ]

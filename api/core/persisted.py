@@ -24,8 +24,7 @@ def document_hash(text: str) -> str:
 def persisted_documents() -> dict[str, str]:
     """sha256 -> document text, read once per process."""
     return {
-        document_hash(path.read_text()): path.read_text()
-        for path in sorted(OPERATIONS_DIR.glob("*.graphql"))
+        document_hash(path.read_text()): path.read_text() for path in sorted(OPERATIONS_DIR.glob("*.graphql"))
     }
 
 

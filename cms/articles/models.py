@@ -59,8 +59,10 @@ class ArticleCategory(models.Model):
     """An enterprise-defined article category (ART-3)."""
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="article_categories",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="article_categories",
+        verbose_name=_("enterprise"),
     )
     name = models.CharField(max_length=40, verbose_name=_("name"))
     sort_order = models.PositiveSmallIntegerField(default=0, verbose_name=_("sort order"))
@@ -81,8 +83,10 @@ class ArticleTag(models.Model):
     """A tag a reader earns by reading the article (ART-9, applied by tracking)."""
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="article_tags",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="article_tags",
+        verbose_name=_("enterprise"),
     )
     name = models.CharField(max_length=40, verbose_name=_("name"))
 
@@ -116,10 +120,12 @@ class ArticlePage(ClientPreviewMixin, Page):
         blank=True,
         on_delete=models.PROTECT,
         related_name="articles",
-        help_text=_("Empty for platform hot articles."), verbose_name=_("enterprise")
+        help_text=_("Empty for platform hot articles."),
+        verbose_name=_("enterprise"),
     )
-    library = models.CharField(max_length=12, choices=Library.choices, default=Library.ENTERPRISE,
-        verbose_name=_("library"))
+    library = models.CharField(
+        max_length=12, choices=Library.choices, default=Library.ENTERPRISE, verbose_name=_("library")
+    )
     owner_salesperson = models.ForeignKey(
         "enterprises.Salesperson",
         null=True,
@@ -127,36 +133,54 @@ class ArticlePage(ClientPreviewMixin, Page):
         on_delete=models.SET_NULL,
         related_name="articles",
         help_text=_("Set for a salesperson's own articles; empty when the enterprise owns it."),
-            verbose_name=_("owner salesperson")
+        verbose_name=_("owner salesperson"),
     )
     cover = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("cover")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cover"),
     )
     summary = models.CharField(max_length=200, blank=True, verbose_name=_("summary"))
     author = models.CharField(max_length=80, blank=True, verbose_name=_("author"))
     body = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True, verbose_name=_("body"))
-    categories = ParentalManyToManyField(ArticleCategory, blank=True, related_name="articles",
-        verbose_name=_("categories"))
+    categories = ParentalManyToManyField(
+        ArticleCategory, blank=True, related_name="articles", verbose_name=_("categories")
+    )
     tags = ParentalManyToManyField(ArticleTag, blank=True, related_name="articles", verbose_name=_("tags"))
     products = ParentalManyToManyField(
-        "products.Product", blank=True, related_name="+",
-            help_text=_("Shown at the end of the article."), verbose_name=_("products")
+        "products.Product",
+        blank=True,
+        related_name="+",
+        help_text=_("Shown at the end of the article."),
+        verbose_name=_("products"),
     )
     show_date = models.BooleanField(default=True, verbose_name=_("show date"))
-    shown_date = models.CharField(max_length=20, choices=ShownDate.choices, default=ShownDate.FIRST_PUBLISHED,
-        verbose_name=_("shown date"))
+    shown_date = models.CharField(
+        max_length=20,
+        choices=ShownDate.choices,
+        default=ShownDate.FIRST_PUBLISHED,
+        verbose_name=_("shown date"),
+    )
     custom_date = models.DateField(null=True, blank=True, verbose_name=_("custom date"))
     is_enabled = models.BooleanField(
-        default=True, help_text=_("Disabled articles cannot be opened or shared."),
-            verbose_name=_("is enabled")
+        default=True,
+        help_text=_("Disabled articles cannot be opened or shared."),
+        verbose_name=_("is enabled"),
     )
-    source_url = models.URLField(max_length=500, blank=True, help_text=_("Where it was imported from."),
-        verbose_name=_("source url"))
+    source_url = models.URLField(
+        max_length=500, blank=True, help_text=_("Where it was imported from."), verbose_name=_("source url")
+    )
     created_at = models.DateTimeField(auto_now_add=True, null=True, verbose_name=_("created at"))
     copied_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies",
-            verbose_name=_("copied from")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="copies",
+        verbose_name=_("copied from"),
     )
 
     parent_page_types = ["articles.ArticleIndexPage"]
@@ -169,7 +193,7 @@ class ArticlePage(ClientPreviewMixin, Page):
         FieldPanel("body"),
         MultiFieldPanel(
             [FieldPanel("categories"), FieldPanel("tags"), FieldPanel("products")],
-                heading=_("Classification")
+            heading=_("Classification"),
         ),
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("show_date"), FieldPanel("shown_date"), FieldPanel("custom_date")])],
@@ -238,19 +262,26 @@ class ArticleSettings(ClusterableModel):
     """Enterprise-wide article presentation (ART-5..8)."""
 
     enterprise = models.OneToOneField(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="article_settings",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="article_settings",
+        verbose_name=_("enterprise"),
     )
     contact_position = models.CharField(
-        max_length=10, choices=ContactPosition.choices, default=ContactPosition.BOTTOM,
-            verbose_name=_("contact position")
+        max_length=10,
+        choices=ContactPosition.choices,
+        default=ContactPosition.BOTTOM,
+        verbose_name=_("contact position"),
     )
     recommendation_mode = models.CharField(
-        max_length=12, choices=RecommendationMode.choices, default=RecommendationMode.ENTERPRISE,
-            verbose_name=_("recommendation mode")
+        max_length=12,
+        choices=RecommendationMode.choices,
+        default=RecommendationMode.ENTERPRISE,
+        verbose_name=_("recommendation mode"),
     )
-    recommended_articles = ParentalManyToManyField(ArticlePage, blank=True, related_name="+",
-        verbose_name=_("recommended articles"))
+    recommended_articles = ParentalManyToManyField(
+        ArticlePage, blank=True, related_name="+", verbose_name=_("recommended articles")
+    )
     more_articles_count = models.PositiveSmallIntegerField(default=10, verbose_name=_("more articles count"))
     show_contact = models.BooleanField(default=True, verbose_name=_("show contact"))
     show_recommendations = models.BooleanField(default=True, verbose_name=_("show recommendations"))
@@ -282,24 +313,28 @@ class ArticleSettings(ClusterableModel):
 class SalespersonArticleSettings(ClusterableModel):
     """A salesperson's own choices, applied only where the enterprise allows (ART-5, 6, 8)."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     salesperson = models.OneToOneField(
-        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="article_settings",
-            verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="article_settings",
+        verbose_name=_("salesperson"),
     )
     contact_position = models.CharField(
         max_length=10,
         choices=ContactPosition.choices,
         blank=True,
-        help_text=_("Empty: the enterprise's choice."), verbose_name=_("contact position")
+        help_text=_("Empty: the enterprise's choice."),
+        verbose_name=_("contact position"),
     )
     recommended_articles = ParentalManyToManyField(
         ArticlePage,
         blank=True,
         related_name="+",
         help_text=_("Used when the enterprise lets each salesperson pick (at most 3)."),
-            verbose_name=_("recommended articles")
+        verbose_name=_("recommended articles"),
     )
     hide_contact = models.BooleanField(default=False, verbose_name=_("hide contact"))
     hide_recommendations = models.BooleanField(default=False, verbose_name=_("hide recommendations"))
@@ -331,24 +366,37 @@ class ImportStatus(models.TextChoices):
 class ArticleImport(models.Model):
     """One WeChat import request and its progress, shown in the admin (ART-2)."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("requested by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     owner_salesperson = models.ForeignKey(
-        "enterprises.Salesperson", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("owner salesperson")
+        "enterprises.Salesperson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("owner salesperson"),
     )
     url = models.URLField(max_length=1000, verbose_name=_("url"))
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING,
-        verbose_name=_("status"))
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING, verbose_name=_("status")
+    )
     progress = models.PositiveSmallIntegerField(default=0, help_text=_("Percent"), verbose_name=_("progress"))
     message = models.CharField(max_length=300, blank=True, verbose_name=_("message"))
     article = models.ForeignKey(
-        ArticlePage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("article")
+        ArticlePage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("article"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))

@@ -16,7 +16,10 @@ class CardsConfig(AppConfig):
         if card_create_for_salesperson not in SALESPERSON_CREATED_HOOKS:
             SALESPERSON_CREATED_HOOKS.append(card_create_for_salesperson)
         admins = [
-            "cards.change_card", "cards.view_card", "cards.change_cardtemplate", "cards.view_cardtemplate",
+            "cards.change_card",
+            "cards.view_card",
+            "cards.change_cardtemplate",
+            "cards.view_cardtemplate",
         ]
         for role in (Role.OWNER, Role.ADMIN):
             register_role_permissions(role, admins)

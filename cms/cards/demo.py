@@ -29,7 +29,10 @@ def seed_content(context) -> None:
         card.email = card.email or salesperson.user.email or f"{salesperson.user.username}@example.com"
         card.address = "上海市浦东新区世纪大道 100 号 华川大厦 18 楼"
         card.photo = salesperson.avatar or demo_picture(
-            enterprise, f"Avatar {salesperson.pk}", size=(300, 300), top=(200, 140, 90),
+            enterprise,
+            f"Avatar {salesperson.pk}",
+            size=(300, 300),
+            top=(200, 140, 90),
             text=salesperson.display_name[-2:],
         )
         card.products.set(products)

@@ -27,7 +27,8 @@ class CardForm(EnterpriseChoicesForm):
 
 class TemplateApplyForm(forms.Form):
     salespeople = forms.ModelMultipleChoiceField(
-        queryset=Salesperson.objects.none(), widget=forms.CheckboxSelectMultiple,
+        queryset=Salesperson.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Their intro, tags, custom content and products are replaced by the template's."),
     )
 

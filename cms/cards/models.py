@@ -36,18 +36,26 @@ class CardTemplate(ClusterableModel):
     """The enterprise's card template: module set-up plus defaults new cards start from."""
 
     enterprise = models.OneToOneField(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="card_template",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="card_template",
+        verbose_name=_("enterprise"),
     )
-    enterprise_intro = models.TextField(blank=True,
-        help_text=_("Shown in the Enterprise module of every card."), verbose_name=_("enterprise intro"))
+    enterprise_intro = models.TextField(
+        blank=True,
+        help_text=_("Shown in the Enterprise module of every card."),
+        verbose_name=_("enterprise intro"),
+    )
     default_intro = models.CharField(max_length=INTRO_MAX, blank=True, verbose_name=_("default intro"))
-    default_tags = models.CharField(max_length=400, blank=True, help_text=_("Comma separated."),
-        verbose_name=_("default tags"))
-    default_content = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True,
-        verbose_name=_("default content"))
-    default_products = ParentalManyToManyField("products.Product", blank=True, related_name="+",
-        verbose_name=_("default products"))
+    default_tags = models.CharField(
+        max_length=400, blank=True, help_text=_("Comma separated."), verbose_name=_("default tags")
+    )
+    default_content = StreamField(
+        ComponentStreamBlock(), blank=True, use_json_field=True, verbose_name=_("default content")
+    )
+    default_products = ParentalManyToManyField(
+        "products.Product", blank=True, related_name="+", verbose_name=_("default products")
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
@@ -61,11 +69,13 @@ class CardTemplate(ClusterableModel):
 class CardModule(Orderable):
     """A module of the template: admins rename, hide and reorder them."""
 
-    template = ParentalKey(CardTemplate, on_delete=models.CASCADE, related_name="modules",
-        verbose_name=_("template"))
+    template = ParentalKey(
+        CardTemplate, on_delete=models.CASCADE, related_name="modules", verbose_name=_("template")
+    )
     key = models.CharField(max_length=20, choices=CardModuleKey.choices, verbose_name=_("key"))
-    label = models.CharField(max_length=40, blank=True, help_text=_("Empty: the default name."),
-        verbose_name=_("label"))
+    label = models.CharField(
+        max_length=40, blank=True, help_text=_("Empty: the default name."), verbose_name=_("label")
+    )
     visible = models.BooleanField(default=True, verbose_name=_("visible"))
 
     class Meta(Orderable.Meta):
@@ -84,16 +94,23 @@ class CardModule(Orderable):
 class Card(ClusterableModel):
     """One salesperson's business card."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="cards",
-        verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="cards", verbose_name=_("enterprise")
+    )
     salesperson = models.OneToOneField(
-        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="card",
-            verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="card",
+        verbose_name=_("salesperson"),
     )
     name = models.CharField(max_length=80, verbose_name=_("name"))
     photo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("photo")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("photo"),
     )
     title = models.CharField(_("job title"), max_length=80, blank=True)
     phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
@@ -101,12 +118,15 @@ class Card(ClusterableModel):
     email = models.EmailField(blank=True, verbose_name=_("email"))
     address = models.CharField(max_length=200, blank=True, verbose_name=_("address"))
     intro = models.TextField(
-        blank=True, validators=[MaxLengthValidator(INTRO_MAX)],
-        help_text=f"At most {INTRO_MAX} characters.", verbose_name=_("intro")
+        blank=True,
+        validators=[MaxLengthValidator(INTRO_MAX)],
+        help_text=f"At most {INTRO_MAX} characters.",
+        verbose_name=_("intro"),
     )
     content = StreamField(ComponentStreamBlock(), blank=True, use_json_field=True, verbose_name=_("content"))
-    products = ParentalManyToManyField("products.Product", blank=True, related_name="cards",
-        verbose_name=_("products"))
+    products = ParentalManyToManyField(
+        "products.Product", blank=True, related_name="cards", verbose_name=_("products")
+    )
     is_published = models.BooleanField(_("on shelf"), default=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -137,8 +157,9 @@ class CardArticle(Orderable):
     """An article the salesperson chose for the card (an articles.ArticlePage, by page id)."""
 
     card = ParentalKey(Card, on_delete=models.CASCADE, related_name="articles", verbose_name=_("card"))
-    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("page"))
+    page = models.ForeignKey(
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name=_("page")
+    )
 
     panels = [PageChooserPanel("page", page_type="articles.ArticlePage")]
 
@@ -158,8 +179,9 @@ class CardTagLike(models.Model):
     """A visitor liked a tag; unique, so a second like is a no-op (CARD-3)."""
 
     tag = models.ForeignKey(CardTag, on_delete=models.CASCADE, related_name="likes", verbose_name=_("tag"))
-    visitor = models.ForeignKey("trackers.Visitor", on_delete=models.CASCADE, related_name="card_tag_likes",
-        verbose_name=_("visitor"))
+    visitor = models.ForeignKey(
+        "trackers.Visitor", on_delete=models.CASCADE, related_name="card_tag_likes", verbose_name=_("visitor")
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:

@@ -34,8 +34,12 @@ def _module_data(key: str, card: Card, template: CardTemplate | None):
         return card.intro
     if key == CardModuleKey.CONTACT:
         return {
-            "name": card.name, "title": card.title, "phone": card.phone, "wechat_id": card.wechat_id,
-            "email": card.email, "address": card.address,
+            "name": card.name,
+            "title": card.title,
+            "phone": card.phone,
+            "wechat_id": card.wechat_id,
+            "email": card.email,
+            "address": card.address,
         }
     if key == CardModuleKey.TAGS:
         return list(card.tags.all())

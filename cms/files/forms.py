@@ -15,8 +15,10 @@ from .services import FileRejected, salesfile_check, salesfile_share_to_enterpri
 class SalesFileForm(EnterpriseChoicesForm):
     upload = forms.FileField(
         required=False,
-        help_text=_("Upload a new file (documents up to 20 MB, images 10 MB, video 100 MB), "
-        "or choose a stored one below."),
+        help_text=_(
+            "Upload a new file (documents up to 20 MB, images 10 MB, video 100 MB), "
+            "or choose a stored one below."
+        ),
     )
     share_to_enterprise = forms.BooleanField(
         required=False, help_text=_("Also put a copy of this personal file in the enterprise library.")
@@ -25,8 +27,10 @@ class SalesFileForm(EnterpriseChoicesForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         salesperson = getattr(getattr(self, "for_user", None), "salesperson", None)
-        if salesperson is None or self.instance.owner_id not in (None, salesperson.pk) or (
-            self.instance.pk and self.instance.owner_id is None
+        if (
+            salesperson is None
+            or self.instance.owner_id not in (None, salesperson.pk)
+            or (self.instance.pk and self.instance.owner_id is None)
         ):
             self.fields.pop("share_to_enterprise", None)
 

@@ -33,8 +33,10 @@ class SalesFile(models.Model):
     """A file in the enterprise library (owner empty) or a salesperson's personal library."""
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="sales_files",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="sales_files",
+        verbose_name=_("enterprise"),
     )
     owner = models.ForeignKey(
         "enterprises.Salesperson",
@@ -42,31 +44,53 @@ class SalesFile(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="personal_files",
-        help_text=_("Empty: the enterprise library."), verbose_name=_("owner")
+        help_text=_("Empty: the enterprise library."),
+        verbose_name=_("owner"),
     )
     title = models.CharField(max_length=160, verbose_name=_("title"))
     description = models.TextField(blank=True, verbose_name=_("description"))
-    kind = models.CharField(max_length=10, choices=FileKind.choices, default=FileKind.DOCUMENT,
-        verbose_name=_("kind"))
+    kind = models.CharField(
+        max_length=10, choices=FileKind.choices, default=FileKind.DOCUMENT, verbose_name=_("kind")
+    )
     document = models.ForeignKey(
-        "wagtaildocs.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text=_("The file for documents and video."), verbose_name=_("document")
+        "wagtaildocs.Document",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The file for documents and video."),
+        verbose_name=_("document"),
     )
     image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text=_("The file for images."), verbose_name=_("image")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The file for images."),
+        verbose_name=_("image"),
     )
     cover = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("cover")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cover"),
     )
-    content_type = models.CharField(max_length=100, blank=True, editable=False,
-        verbose_name=_("content type"))
+    content_type = models.CharField(
+        max_length=100, blank=True, editable=False, verbose_name=_("content type")
+    )
     size = models.PositiveBigIntegerField(default=0, editable=False, verbose_name=_("size"))
     shared_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="shared_copies",
-        editable=False, help_text=_("The personal file this enterprise file was shared from."),
-            verbose_name=_("shared from")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shared_copies",
+        editable=False,
+        help_text=_("The personal file this enterprise file was shared from."),
+        verbose_name=_("shared from"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))

@@ -160,8 +160,14 @@ def salesfile_create(
     )
     upload.seek(0)
     sales_file = SalesFile(
-        enterprise=enterprise, owner=owner, title=title[:160], kind=kind, cover=cover,
-        description=description, content_type=content_type, size=upload.size,
+        enterprise=enterprise,
+        owner=owner,
+        title=title[:160],
+        kind=kind,
+        cover=cover,
+        description=description,
+        content_type=content_type,
+        size=upload.size,
     )
     if kind == FileKind.IMAGE:
         from django.core.files.images import ImageFile
@@ -186,8 +192,15 @@ def salesfile_share_to_enterprise(*, sales_file: SalesFile, salesperson: Salespe
     if existing is not None:
         return existing
     return SalesFile.objects.create(
-        enterprise_id=sales_file.enterprise_id, owner=None, title=sales_file.title,
-        description=sales_file.description, kind=sales_file.kind, document_id=sales_file.document_id,
-        image_id=sales_file.image_id, cover_id=sales_file.cover_id, content_type=sales_file.content_type,
-        size=sales_file.size, shared_from=sales_file,
+        enterprise_id=sales_file.enterprise_id,
+        owner=None,
+        title=sales_file.title,
+        description=sales_file.description,
+        kind=sales_file.kind,
+        document_id=sales_file.document_id,
+        image_id=sales_file.image_id,
+        cover_id=sales_file.cover_id,
+        content_type=sales_file.content_type,
+        size=sales_file.size,
+        shared_from=sales_file,
     )

@@ -29,6 +29,7 @@ def default_submit_label() -> str:
 def default_thank_you_text() -> str:
     return gettext("Thank you, we will contact you soon.")
 
+
 class FieldType(models.TextChoices):
     TEXT = "singleline", _("Text")
     PHONE = "phone", _("Mobile phone (mainland China)")
@@ -43,8 +44,9 @@ class FieldType(models.TextChoices):
 class LeadFormField(AbstractFormField):
     """One field of a lead form."""
 
-    page = ParentalKey("LeadFormPage", on_delete=models.CASCADE, related_name="form_fields",
-        verbose_name=_("page"))
+    page = ParentalKey(
+        "LeadFormPage", on_delete=models.CASCADE, related_name="form_fields", verbose_name=_("page")
+    )
     field_type = models.CharField(_("field type"), max_length=16, choices=FieldType.choices)
     field_type.required_on_save = True
     role = models.CharField(
@@ -84,16 +86,22 @@ class LeadFormPage(AbstractForm):
     """A lead form of an enterprise, built in the Wagtail editor."""
 
     header_image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-            verbose_name=_("header image")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("header image"),
     )
-    description = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"],
-        verbose_name=_("description"))
+    description = RichTextField(
+        blank=True, features=["bold", "italic", "link", "ol", "ul"], verbose_name=_("description")
+    )
     submit_label = models.CharField(
         max_length=30, default=default_submit_label, verbose_name=_("submit label")
     )
-    thank_you_text = models.CharField(max_length=200, default=default_thank_you_text,
-        verbose_name=_("thank you text"))
+    thank_you_text = models.CharField(
+        max_length=200, default=default_thank_you_text, verbose_name=_("thank you text")
+    )
 
     form_builder = LeadFormBuilder
     base_form_class = EnterpriseFormPageForm
@@ -126,16 +134,26 @@ class LeadFormSubmission(AbstractFormSubmission):
     """A stored submission, attributed to the visitor and the sharing salesperson when known."""
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="form_submissions",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="form_submissions",
+        verbose_name=_("enterprise"),
     )
     visitor = models.ForeignKey(
-        "trackers.Visitor", null=True, blank=True, on_delete=models.SET_NULL, related_name="form_submissions",
-            verbose_name=_("visitor")
+        "trackers.Visitor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="form_submissions",
+        verbose_name=_("visitor"),
     )
     salesperson = models.ForeignKey(
-        "enterprises.Salesperson", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="form_submissions", verbose_name=_("salesperson")
+        "enterprises.Salesperson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="form_submissions",
+        verbose_name=_("salesperson"),
     )
 
     class Meta:

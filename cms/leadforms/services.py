@@ -184,8 +184,11 @@ def form_submit(
                 errors.append(FieldError(name, code, str(message)))
         return SubmitResult(errors=errors)
     submission = form_submission_store(
-        form_page=form_page, cleaned_data=form.cleaned_data, visitor=visitor,
-        salesperson=salesperson, enterprise=enterprise,
+        form_page=form_page,
+        cleaned_data=form.cleaned_data,
+        visitor=visitor,
+        salesperson=salesperson,
+        enterprise=enterprise,
     )
     return SubmitResult(submission=submission)
 
@@ -209,8 +212,11 @@ def leadform_create(
     from .models import LeadFormField
 
     page = LeadFormPage(
-        title=title, slug=slug or slugify(title) or "form", description=description,
-        header_image=header_image, owner=owner,
+        title=title,
+        slug=slug or slugify(title) or "form",
+        description=description,
+        header_image=header_image,
+        owner=owner,
     )
     for order, spec in enumerate(fields):
         page.form_fields.add(LeadFormField(sort_order=order, **spec))

@@ -25,10 +25,25 @@ def seed_content(context) -> None:
             continue
         background = demo_picture(enterprise, f"Poster {name}", size=(750, 1334), top=top, bottom=bottom)
         PosterTemplate.objects.create(
-            **lookup, owner=me if library == "mine" else None, theme=theme, background=background,
-            caption=caption, caption_x=60, caption_y=200, caption_size=56, caption_colour="#ffffff",
-            qr_x=490, qr_y=1070, qr_size=220, avatar_x=60, avatar_y=1090, avatar_size=140,
-            name_x=220, name_y=1120, name_size=44, name_colour="#ffffff",
+            **lookup,
+            owner=me if library == "mine" else None,
+            theme=theme,
+            background=background,
+            caption=caption,
+            caption_x=60,
+            caption_y=200,
+            caption_size=56,
+            caption_colour="#ffffff",
+            qr_x=490,
+            qr_y=1070,
+            qr_size=220,
+            avatar_x=60,
+            avatar_y=1090,
+            avatar_size=140,
+            name_x=220,
+            name_y=1120,
+            name_size=44,
+            name_colour="#ffffff",
         )
     if me is not None and hasattr(me, "card"):
         template = PosterTemplate.objects.filter(enterprise=enterprise, owner__isnull=True).first()

@@ -25,20 +25,30 @@ class Theme(models.TextChoices):
 
 class PosterTemplate(models.Model):
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="poster_templates", help_text=_("Empty: the platform library."),
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="poster_templates",
+        help_text=_("Empty: the platform library."),
+        verbose_name=_("enterprise"),
     )
     owner = models.ForeignKey(
-        "enterprises.Salesperson", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="poster_templates", help_text=_("Set: this salesperson's own library."),
-            verbose_name=_("owner")
+        "enterprises.Salesperson",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="poster_templates",
+        help_text=_("Set: this salesperson's own library."),
+        verbose_name=_("owner"),
     )
     name = models.CharField(max_length=80, verbose_name=_("name"))
-    theme = models.CharField(max_length=20, choices=Theme.choices, default=Theme.OTHER,
-        verbose_name=_("theme"))
-    background = models.ForeignKey("wagtailimages.Image", on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("background"))
+    theme = models.CharField(
+        max_length=20, choices=Theme.choices, default=Theme.OTHER, verbose_name=_("theme")
+    )
+    background = models.ForeignKey(
+        "wagtailimages.Image", on_delete=models.PROTECT, related_name="+", verbose_name=_("background")
+    )
     qr_x = models.PositiveIntegerField(default=40, verbose_name=_("qr x"))
     qr_y = models.PositiveIntegerField(default=40, verbose_name=_("qr y"))
     qr_size = models.PositiveIntegerField(default=200, verbose_name=_("qr size"))
@@ -50,14 +60,16 @@ class PosterTemplate(models.Model):
     name_x = models.PositiveIntegerField(default=150, verbose_name=_("name x"))
     name_y = models.PositiveIntegerField(default=60, verbose_name=_("name y"))
     name_size = models.PositiveIntegerField(default=36, verbose_name=_("name size"))
-    name_colour = models.CharField(max_length=7, default="#222222", validators=[colour],
-        verbose_name=_("name colour"))
+    name_colour = models.CharField(
+        max_length=7, default="#222222", validators=[colour], verbose_name=_("name colour")
+    )
     caption = models.CharField(max_length=80, blank=True, verbose_name=_("caption"))
     caption_x = models.PositiveIntegerField(default=40, verbose_name=_("caption x"))
     caption_y = models.PositiveIntegerField(default=160, verbose_name=_("caption y"))
     caption_size = models.PositiveIntegerField(default=28, verbose_name=_("caption size"))
-    caption_colour = models.CharField(max_length=7, default="#444444", validators=[colour],
-        verbose_name=_("caption colour"))
+    caption_colour = models.CharField(
+        max_length=7, default="#444444", validators=[colour], verbose_name=_("caption colour")
+    )
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     sort_order = models.IntegerField(default=0, verbose_name=_("sort order"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -97,18 +109,26 @@ class PosterTemplate(models.Model):
 class GeneratedPoster(models.Model):
     """A composed poster, cached by the hash of everything that went into it."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("enterprise"))
-    salesperson = models.ForeignKey(
-        "enterprises.Salesperson", on_delete=models.CASCADE, related_name="generated_posters",
-            verbose_name=_("salesperson")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
     )
-    template = models.ForeignKey(PosterTemplate, null=True, blank=True, on_delete=models.SET_NULL,
-        verbose_name=_("template"))
+    salesperson = models.ForeignKey(
+        "enterprises.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="generated_posters",
+        verbose_name=_("salesperson"),
+    )
+    template = models.ForeignKey(
+        PosterTemplate, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("template")
+    )
     source_image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text=_("The salesperson's own uploaded image, when no template is used."),
-            verbose_name=_("source image")
+        verbose_name=_("source image"),
     )
     target_kind = models.CharField(max_length=20, verbose_name=_("target kind"))
     target_id = models.PositiveBigIntegerField(verbose_name=_("target id"))

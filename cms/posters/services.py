@@ -135,9 +135,16 @@ def poster_compose(
     kind = item_kind(target)
     base = template.background if template else source_image
     key = _cache_key(
-        salesperson.pk, salesperson.display_name, salesperson.avatar_id,
-        template.pk if template else "-", template.updated_at.isoformat() if template else "-",
-        base.pk, base.file.name, salesperson.enterprise_id, kind, target.pk,
+        salesperson.pk,
+        salesperson.display_name,
+        salesperson.avatar_id,
+        template.pk if template else "-",
+        template.updated_at.isoformat() if template else "-",
+        base.pk,
+        base.file.name,
+        salesperson.enterprise_id,
+        kind,
+        target.pk,
     )
     cached = GeneratedPoster.objects.filter(cache_key=key).first()
     if cached is not None and cached.image and cached.image.storage.exists(cached.image.name):
@@ -146,8 +153,14 @@ def poster_compose(
     if poster is None:
         # The row first: the QR code carries the poster's own token, which names the poster's id.
         poster = GeneratedPoster(
-            enterprise_id=salesperson.enterprise_id, salesperson=salesperson, template=template,
-            source_image=source_image, target_kind=kind, target_id=target.pk, share_url="", cache_key=key,
+            enterprise_id=salesperson.enterprise_id,
+            salesperson=salesperson,
+            template=template,
+            source_image=source_image,
+            target_kind=kind,
+            target_id=target.pk,
+            share_url="",
+            cache_key=key,
         )
         try:
             with transaction.atomic():
@@ -170,7 +183,9 @@ def poster_share_url(poster: GeneratedPoster) -> str:
     """
     return share_url_for_token(
         share_token_make(
-            enterprise_id=poster.enterprise_id, salesperson_id=poster.salesperson_id, kind="poster",
+            enterprise_id=poster.enterprise_id,
+            salesperson_id=poster.salesperson_id,
+            kind="poster",
             target_id=poster.pk,
         )
     )
@@ -179,7 +194,9 @@ def poster_share_url(poster: GeneratedPoster) -> str:
 def poster_target_token(poster: GeneratedPoster) -> str:
     """The share token of the item the poster advertises (same salesperson), for loading its content."""
     return share_token_make(
-        enterprise_id=poster.enterprise_id, salesperson_id=poster.salesperson_id, kind=poster.target_kind,
+        enterprise_id=poster.enterprise_id,
+        salesperson_id=poster.salesperson_id,
+        kind=poster.target_kind,
         target_id=poster.target_id,
     )
 
@@ -213,8 +230,10 @@ def _render(
         draw.text(name_at, salesperson.display_name, font=_font(name_size), fill=colour)
     if template is not None and template.caption:
         draw.text(
-            (template.caption_x, template.caption_y), template.caption,
-            font=_font(template.caption_size), fill=template.caption_colour,
+            (template.caption_x, template.caption_y),
+            template.caption,
+            font=_font(template.caption_size),
+            fill=template.caption_colour,
         )
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG", optimize=False)

@@ -36,29 +36,41 @@ class PosterTemplateViewSet(EnterpriseSnippetViewSet):
             MultiFieldPanel(
                 [
                     FieldPanel("show_avatar"),
-                    FieldRowPanel([
-                        FieldPanel("avatar_x"), FieldPanel("avatar_y"), FieldPanel("avatar_size"),
-                    ]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("avatar_x"),
+                            FieldPanel("avatar_y"),
+                            FieldPanel("avatar_size"),
+                        ]
+                    ),
                 ],
                 heading=_("Salesperson photo"),
             ),
             MultiFieldPanel(
                 [
                     FieldPanel("show_name"),
-                    FieldRowPanel([
-                        FieldPanel("name_x"), FieldPanel("name_y"), FieldPanel("name_size"),
-                        FieldPanel("name_colour"),
-                    ]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("name_x"),
+                            FieldPanel("name_y"),
+                            FieldPanel("name_size"),
+                            FieldPanel("name_colour"),
+                        ]
+                    ),
                 ],
                 heading=_("Salesperson name"),
             ),
             MultiFieldPanel(
                 [
                     FieldPanel("caption"),
-                    FieldRowPanel([
-                        FieldPanel("caption_x"), FieldPanel("caption_y"), FieldPanel("caption_size"),
-                        FieldPanel("caption_colour"),
-                    ]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("caption_x"),
+                            FieldPanel("caption_y"),
+                            FieldPanel("caption_size"),
+                            FieldPanel("caption_colour"),
+                        ]
+                    ),
                 ],
                 heading=_("Caption"),
             ),

@@ -22,11 +22,19 @@ def seed_content(context) -> None:
         if Product.objects.filter(enterprise=enterprise, name=name).exists():
             continue
         Product.objects.create(
-            enterprise=enterprise, name=name, price=Decimal(price) if price else None,
-            description=description, sort_order=order,
+            enterprise=enterprise,
+            name=name,
+            price=Decimal(price) if price else None,
+            description=description,
+            sort_order=order,
             cover=demo_picture(
-                enterprise, f"Product {name}", size=(600, 600), top=colour, text=name,
-                caption=f"¥{price} 起" if price else "按需报价", jpeg=True,
+                enterprise,
+                f"Product {name}",
+                size=(600, 600),
+                top=colour,
+                text=name,
+                caption=f"¥{price} 起" if price else "按需报价",
+                jpeg=True,
             ),
             mall_url=f"https://mall.example.com/goods/{order + 1}",
             miniprogram_path=f"pages/goods/detail?id={order + 1}",

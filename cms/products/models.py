@@ -20,23 +20,38 @@ class Product(ClusterableModel):
     """A product of one enterprise (snippet); shown by product blocks and on cards."""
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", on_delete=models.CASCADE, related_name="products",
-            verbose_name=_("enterprise")
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="products",
+        verbose_name=_("enterprise"),
     )
     name = models.CharField(max_length=120, verbose_name=_("name"))
     cover = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text=_("Main image; more images below."), verbose_name=_("cover")
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Main image; more images below."),
+        verbose_name=_("cover"),
     )
     price = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)],
-        help_text=_("In yuan; empty means 'price on request'."), verbose_name=_("price")
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("In yuan; empty means 'price on request'."),
+        verbose_name=_("price"),
     )
-    description = models.TextField(blank=True, help_text=_("Plain text; shown escaped."),
-        verbose_name=_("description"))
+    description = models.TextField(
+        blank=True, help_text=_("Plain text; shown escaped."), verbose_name=_("description")
+    )
     mall_url = models.URLField(_("external mall URL"), blank=True, max_length=500)
     miniprogram_path = models.CharField(
-        _("mini-program path"), blank=True, max_length=300,
+        _("mini-program path"),
+        blank=True,
+        max_length=300,
         help_text=_("Path inside a WeChat mini-program, e.g. pages/goods/detail?id=42"),
     )
     is_active = models.BooleanField(_("on shelf"), default=True)
@@ -71,8 +86,9 @@ class ProductImage(Orderable):
     """Additional product images, in order."""
 
     product = ParentalKey(Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("product"))
-    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+",
-        verbose_name=_("image"))
+    image = models.ForeignKey(
+        "wagtailimages.Image", on_delete=models.CASCADE, related_name="+", verbose_name=_("image")
+    )
     caption = models.CharField(max_length=120, blank=True, verbose_name=_("caption"))
 
     class Meta:

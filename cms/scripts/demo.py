@@ -23,6 +23,8 @@ def seed_content(context) -> None:
             )
     for salesperson in context.salespeople:
         SalesScript.objects.get_or_create(
-            enterprise=enterprise, owner=salesperson, title="My signature",
+            enterprise=enterprise,
+            owner=salesperson,
+            title="My signature",
             defaults={"text": f"{salesperson.display_name} · {salesperson.phone}"},
         )

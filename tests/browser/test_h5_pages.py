@@ -18,10 +18,17 @@ from trackers.share import share_url
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 TYPENAMES = {
-    "carousel": "CarouselBlockType", "title_bar": "TitleBarBlockType", "divider": "DividerBlockType",
-    "rich_text": "RichTextBlockType", "image": "ImageBlockType", "video": "VideoBlockType",
-    "articles": "ArticleListBlockType", "file": "FileBlockType", "form": "FormBlockType",
-    "products": "ProductListBlockType", "contact": "ContactBlockType",
+    "carousel": "CarouselBlockType",
+    "title_bar": "TitleBarBlockType",
+    "divider": "DividerBlockType",
+    "rich_text": "RichTextBlockType",
+    "image": "ImageBlockType",
+    "video": "VideoBlockType",
+    "articles": "ArticleListBlockType",
+    "file": "FileBlockType",
+    "form": "FormBlockType",
+    "products": "ProductListBlockType",
+    "contact": "ContactBlockType",
 }
 
 
@@ -109,11 +116,17 @@ def test_card_likes_product_and_file_pages(live, browser_page, enterprise_a, sal
     card = Card.objects.get(salesperson=salesperson_a)
     tag = CardTag.objects.create(card=card, name="Reliable")
     product = Product.objects.create(
-        enterprise=enterprise_a, name="Pump X", price="199.00", description="Quiet <b>pump</b>",
+        enterprise=enterprise_a,
+        name="Pump X",
+        price="199.00",
+        description="Quiet <b>pump</b>",
         cover=make_image(enterprise_a, "pump"),
     )
     sales_file = SalesFile.objects.create(
-        enterprise=enterprise_a, title="Catalogue", kind="document", description="All models",
+        enterprise=enterprise_a,
+        title="Catalogue",
+        kind="document",
+        description="All models",
         document=make_document(enterprise_a, "catalogue"),
     )
     page = browser_page
@@ -186,19 +199,29 @@ def test_form_image_file_price_and_card_articles_render_as_intended(
     from cms.leadforms.services import leadform_create
 
     form = leadform_create(
-        enterprise=enterprise_a, title="联系我们",
+        enterprise=enterprise_a,
+        title="联系我们",
         description="<p>Call <b>us</b> today</p><ul><li>Free quote</li></ul>",
         header_image=make_image(enterprise_a, "header", size=(600, 200), colour=(20, 120, 220)),
         fields=[{"label": "Phone", "field_type": "phone", "required": True}],
     )
     wide = SalesFile.objects.create(
-        enterprise=enterprise_a, title="Factory photo", kind="image", size=1_258_291,
+        enterprise=enterprise_a,
+        title="Factory photo",
+        kind="image",
+        size=1_258_291,
         image=make_image(enterprise_a, "factory", size=(400, 100), colour=(30, 160, 60)),
     )
-    product = Product.objects.create(enterprise=enterprise_a, name="Pump X", price="1280",
-                                     cover=make_image(enterprise_a, "pump"))
-    article = article_create(enterprise=enterprise_a, title="Our story", summary="Since 1998",
-                             cover=make_image(enterprise_a, "story"), publish=True)
+    product = Product.objects.create(
+        enterprise=enterprise_a, name="Pump X", price="1280", cover=make_image(enterprise_a, "pump")
+    )
+    article = article_create(
+        enterprise=enterprise_a,
+        title="Our story",
+        summary="Since 1998",
+        cover=make_image(enterprise_a, "story"),
+        publish=True,
+    )
     CardArticle.objects.create(card=Card.objects.get(salesperson=salesperson_a), page=article)
     page = browser_page
 

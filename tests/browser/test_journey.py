@@ -101,8 +101,13 @@ def world(enterprise_a, admin_a):
     )
     salesperson_c = make_salesperson(enterprise_a, username="chen", display_name="Chen Li")
     return {
-        "banner": banner, "form": form, "category": category, "article": article.specific,
-        "b": salesperson_b, "c": salesperson_c, "admin": admin_a,
+        "banner": banner,
+        "form": form,
+        "category": category,
+        "article": article.specific,
+        "b": salesperson_b,
+        "c": salesperson_c,
+        "admin": admin_a,
     }
 
 
@@ -171,7 +176,10 @@ def _journey(live, chromium, desktop, world, enterprise_a, shot):
     rendered = site.locator("[data-block]")
     expect(rendered).to_have_count(4)
     assert [rendered.nth(i).get_attribute("data-block") for i in range(4)] == [
-        "CarouselBlockType", "RichTextBlockType", "FormBlockType", "ArticleListBlockType",
+        "CarouselBlockType",
+        "RichTextBlockType",
+        "FormBlockType",
+        "ArticleListBlockType",
     ]
     expect(site.locator(".h5-carousel figcaption")).to_have_text("Spring offers")
     expect(site.locator(".h5-rich")).to_contain_text("Pumps for every farm and factory.")

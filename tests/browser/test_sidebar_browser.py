@@ -36,7 +36,10 @@ def test_sidebar_opens_the_chats_contact_and_sends_a_script(
     account = make_account(enterprise_a, fake)
     link_salesperson(salesperson_a, "zhang")
     ExternalContact.objects.create(
-        enterprise=enterprise_a, salesperson=salesperson_a, external_userid="wm1", name="Wang Wu",
+        enterprise=enterprise_a,
+        salesperson=salesperson_a,
+        external_userid="wm1",
+        name="Wang Wu",
         added_at=timezone.now(),
     )
     script = SalesScript.objects.create(enterprise=enterprise_a, title="Opening line", text="Hello from Acme")

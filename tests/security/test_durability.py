@@ -31,9 +31,21 @@ def database_url(settings) -> str:
 def test_replays_worker_kills_and_a_redis_crash_lose_and_double_nothing(database_url, tmp_path):
     # given a producer sending 5,000 events, each batch 3 times, through the real endpoint
     # when the drain worker is SIGKILLed 3 times mid-transaction and Redis (AOF) crashes once
-    report = run(database_url=database_url, events=EVENTS, batch=50, replays=3, kills=3, redis_restarts=1,
-                 produce_seconds=12, redis_crash=True, appendfsync="always", drain_timeout=60,
-                 kill_wait=15, workdir=tmp_path, server_workers=1)
+    report = run(
+        database_url=database_url,
+        events=EVENTS,
+        batch=50,
+        replays=3,
+        kills=3,
+        redis_restarts=1,
+        produce_seconds=12,
+        redis_crash=True,
+        appendfsync="always",
+        drain_timeout=60,
+        kill_wait=15,
+        workdir=tmp_path,
+        server_workers=1,
+    )
     # then the faults really happened
     assert report["kills"] == 3
     assert report["kills_in_drain_transaction"] >= 2, report
@@ -59,10 +71,27 @@ def _queue_events(enterprise_id: int, count: int, prefix: str = "race") -> None:
     from trackers.queue import QUEUE_KEY, redis_client
 
     now = int(time.time() * 1000)
-    redis_client().rpush(QUEUE_KEY, *[json.dumps({
-        "e": enterprise_id, "s": None, "k": 2, "t": 5, "f": None, "d": 0, "v": None,
-        "dev": f"race-device-{n % 10}", "ses": "", "r": now, "ev": [[f"{prefix}-{n}", 2, now, 1, 0, 2, 5]],
-    }) for n in range(count)])
+    redis_client().rpush(
+        QUEUE_KEY,
+        *[
+            json.dumps(
+                {
+                    "e": enterprise_id,
+                    "s": None,
+                    "k": 2,
+                    "t": 5,
+                    "f": None,
+                    "d": 0,
+                    "v": None,
+                    "dev": f"race-device-{n % 10}",
+                    "ses": "",
+                    "r": now,
+                    "ev": [[f"{prefix}-{n}", 2, now, 1, 0, 2, 5]],
+                }
+            )
+            for n in range(count)
+        ],
+    )
 
 
 def test_a_drain_round_longer_than_its_lock_loses_nothing(monkeypatch, settings):

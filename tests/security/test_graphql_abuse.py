@@ -83,12 +83,20 @@ def test_huge_string_is_limit(client):
     assert "LIMIT" in _codes(response)
 
 
-@pytest.mark.parametrize("body", [
-    {"query": 42}, {"query": None}, {"query": ["{ __typename }"]}, {"query": "{", "variables": "[]"},
-    {"query": "{ __typename }", "variables": "not json"}, {"query": "{ __typename }", "operationName": 7},
-    {"query": "query Q($id: ID!) { __typename }", "variables": {"id": {"$gt": ""}}},
-    {"query": "\x00\xff{"}, {"query": "{ __typename }", "variables": {"a": [[[[[[[]]]]]]]}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": 42},
+        {"query": None},
+        {"query": ["{ __typename }"]},
+        {"query": "{", "variables": "[]"},
+        {"query": "{ __typename }", "variables": "not json"},
+        {"query": "{ __typename }", "operationName": 7},
+        {"query": "query Q($id: ID!) { __typename }", "variables": {"id": {"$gt": ""}}},
+        {"query": "\x00\xff{"},
+        {"query": "{ __typename }", "variables": {"a": [[[[[[[]]]]]]]}},
+    ],
+)
 def test_wrong_types_get_a_clear_error(client, body):
     response = _post(client, body)
     assert response.status_code in (200, 400)
@@ -101,8 +109,13 @@ def test_non_json_body(client):
 
 def _wrong_value(arg_type) -> str:
     named = get_named_type(arg_type)
-    wrong = {"Int": '"x"', "Float": '"x"', "Boolean": '"x"', "ID": "{a: 1}",
-             "String": "123456789012345678901"}
+    wrong = {
+        "Int": '"x"',
+        "Float": '"x"',
+        "Boolean": '"x"',
+        "ID": "{a: 1}",
+        "String": "123456789012345678901",
+    }
     return wrong.get(named.name, '"x' + "\u202e" * 10 + '"')
 
 
@@ -121,7 +134,8 @@ def test_every_root_field_with_junk_arguments(client, name):
         wrong = ", ".join(f"{a}: {_wrong_value(t.type)}" for a, t in field.args.items())
         variants.append(f"{keyword} {{ {field_name}({wrong}) {selection} }}")
         huge = ", ".join(
-            f'{a}: "{"9" * 5000}"' for a, t in field.args.items()
+            f'{a}: "{"9" * 5000}"'
+            for a, t in field.args.items()
             if get_named_type(t.type).name in ("String", "ID")
         )
         if huge:
@@ -143,8 +157,7 @@ def test_generated_operations_never_500(client):
     sdl = str(schema)
 
     @seed(20261125)
-    @hsettings(max_examples=150, deadline=None, database=None,
-               suppress_health_check=list(HealthCheck))
+    @hsettings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(hypothesis_graphql.queries(sdl))
     def run(query):
         response = _post(client, {"query": query})
