@@ -12,7 +12,7 @@ from enterprises.models import Role
 from enterprises.selectors import scope_for_user
 
 from . import selectors
-from .models import TrackingSettings
+from .models import TargetKind, TrackingSettings
 from .queue import rejects_totals
 from .registry import UnknownKind, kind_code
 from .rules import tracking_settings_forget
@@ -51,7 +51,7 @@ def data_center_view(request):
     context = {
         "days": days,
         "kind": kind,
-        "kinds": KINDS,
+        "kinds": [(name, TargetKind[name.upper()].label) for name in KINDS],
         "board": board,
         "chart": chart,
         "content": selectors.content_stats(scope=scope, kind=kind, days=days, limit=30),

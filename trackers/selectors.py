@@ -305,6 +305,11 @@ class ContentStat:
     form_submits: int
     sharers: int = 0
 
+    @property
+    def kind_label(self) -> str:
+        """The kind in the reader's language (文章, 名片, …)."""
+        return str(TargetKind[self.kind.upper()].label)
+
 
 def content_stats(
     *, scope: Scope, kind: str | None = None, days: int = 30, limit: int = 50

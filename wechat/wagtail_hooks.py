@@ -87,7 +87,7 @@ def _verify(account: WeChatAccount) -> list[tuple[str, str]]:
     now = timezone.now()
     checks = [
         ("Mini-program", adapter.mini_program_client, "mini_verified_at", {}),
-        ("Official account", adapter.official_account_client, "official_verified_at", {}),
+        (_("Official account"), adapter.official_account_client, "official_verified_at", {}),
         ("WeCom", adapter.wecom_client, "wecom_verified_at", {}),
     ]
     for label, factory, field, kwargs in checks:
@@ -342,37 +342,37 @@ class SalespersonMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_settings_menu_item():
-    return AdminMenuItem("WeChat settings", reverse("wechat_settings"), icon_name="cog", order=900)
+    return AdminMenuItem(_("WeChat settings"), reverse("wechat_settings"), icon_name="cog", order=900)
 
 
 @hooks.register("register_admin_menu_item")
 def register_channels_menu_item():
-    return AdminMenuItem("WeCom channels", reverse("wechat_channels"), icon_name="link", order=901)
+    return AdminMenuItem(_("WeCom channels"), reverse("wechat_channels"), icon_name="link", order=901)
 
 
 @hooks.register("register_admin_menu_item")
 def register_mass_menu_item():
-    return AdminMenuItem("Mass messages", reverse("wechat_mass"), icon_name="mail", order=902)
+    return AdminMenuItem(_("Mass messages"), reverse("wechat_mass"), icon_name="mail", order=902)
 
 
 @hooks.register("register_admin_menu_item")
 def register_oa_menu_menu_item():
-    return AdminMenuItem("Official-account menu", reverse("wechat_menu"), icon_name="list-ul", order=903)
+    return AdminMenuItem(_("Official-account menu"), reverse("wechat_menu"), icon_name="list-ul", order=903)
 
 
 @hooks.register("register_admin_menu_item")
 def register_chat_menu_item():
-    return SalespersonMenuItem("Chats", reverse("wechat_chat"), icon_name="comment", order=310)
+    return SalespersonMenuItem(_("Chats"), reverse("wechat_chat"), icon_name="comment", order=310)
 
 
 @hooks.register("register_admin_menu_item")
 def register_me_menu_item():
-    return SalespersonMenuItem("My WeChat", reverse("wechat_me"), icon_name="user", order=312)
+    return SalespersonMenuItem(_("My WeChat"), reverse("wechat_me"), icon_name="user", order=312)
 
 
 @hooks.register("register_admin_menu_item")
 def register_todos_menu_item():
-    return SalespersonMenuItem("Mass-send to-dos", reverse("wechat_todos"), icon_name="tasks", order=311)
+    return SalespersonMenuItem(_("Mass-send to-dos"), reverse("wechat_todos"), icon_name="tasks", order=311)
 
 
 class ChecklistPanel(Component):
