@@ -307,3 +307,24 @@ def test_crm_refusal_is_chinese(enterprise_a):
     with translation.override("zh-hans"), pytest.raises(CrmError) as refused:
         lead_move(lead=lead, pool=Pool.ELIMINATED, reason=" ")
     assert str(refused.value) == "请填写原因。"
+
+
+@override_settings(LANGUAGE_CODE="zh-hans")
+@pytest.mark.parametrize(
+    "path, chinese, english",
+    [
+        ("/admin/data-center/", ["数据中心", "阅读分钟数", "文章"], ["Data center", "Read minutes"]),
+        ("/admin/crm/collisions/", ["撞单"], ["Collisions ("]),
+        ("/admin/crm/export/", ["导出线索和客户"], ["Export leads and customers"]),
+        ("/admin/wechat/mass/", ["企业群发"], ["Mass messages ("]),
+    ],
+)
+def test_admin_screen_headers_are_chinese(login, admin_a, path, chinese, english):
+    """Screens passed literal English titles to Wagtail's header include (seen in the demo)."""
+    response = login(admin_a).get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for word in chinese:
+        assert _has(html, word), word
+    for word in english:
+        assert not _has(html, word), word
