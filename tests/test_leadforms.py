@@ -310,6 +310,7 @@ def test_chinese_labelled_form_gives_the_lead_and_the_visitor_name_and_phone(ent
     assert (visitor.nickname, visitor.phone) == ("王小明", "13800138000")
 
 
+@pytest.mark.django_db  # a new page looks up its content type
 def test_a_new_form_starts_with_texts_in_its_creators_language():
     from django.utils import translation
 

@@ -94,6 +94,7 @@ ARGS = {
     "trackers_visitor": lambda w: {"visitor_id": w.visitor_a.pk},
     "crm_import_status": lambda w: {"job_id": _import_job(w).pk},
     "crm_import_progress": lambda w: {"job_id": _import_job(w).pk},
+    "crm_import_file": lambda w: {"job_id": _import_job(w).pk},
     "crm_collision_resolve": lambda w: _collision(w),
     "crm_visitor_open": lambda w: {"visitor_id": w.visitor_a.pk},
     "crm_visitor_add_to_pool": lambda w: {"visitor_id": w.visitor_a.pk},
