@@ -94,7 +94,7 @@ ARGS = {
     "trackers_visitor": lambda w: {"visitor_id": w.visitor_a.pk},
     "crm_import_status": lambda w: {"job_id": _import_job(w).pk},
     "crm_import_progress": lambda w: {"job_id": _import_job(w).pk},
-    "crm_import_file": lambda w: {"job_id": _import_job(w).pk},
+    "crm_import_file": lambda w: {"job_id": _import_job_with_file(w).pk},
     "crm_collision_resolve": lambda w: _collision(w),
     "crm_visitor_open": lambda w: {"visitor_id": w.visitor_a.pk},
     "crm_visitor_add_to_pool": lambda w: {"visitor_id": w.visitor_a.pk},
@@ -130,6 +130,16 @@ def _import_job(w: World):
     return job or ImportJob.objects.create(
         enterprise=w.a, created_by=w.users[ADMIN_A], file="crm/imports/x.csv"
     )
+
+
+def _import_job_with_file(w: World):
+    """The upload download needs the stored file itself (it is served from private storage)."""
+    from django.core.files.base import ContentFile
+
+    job = _import_job(w)
+    if not job.file or not job.file.storage.exists(job.file.name):
+        job.file.save("matrix.csv", ContentFile(b"name,phone\n"), save=True)
+    return job
 
 
 def _collision(w: World):
