@@ -48,6 +48,7 @@ from django.test.utils import override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
+from bench.servers import start_worker as start_worker_process  # noqa: E402
 from trackers.models import Event, EventKey, Visitor  # noqa: E402
 from trackers.queue import DRAIN_LOCK_KEY, DRAIN_PENDING_KEY, QUEUE_KEY, redis_client  # noqa: E402
 from trackers.share import share_token_make, share_token_verify  # noqa: E402
@@ -157,24 +158,7 @@ def start_worker() -> subprocess.Popen:
     env = dict(os.environ)
     env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cms",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    process = start_worker_process(env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
